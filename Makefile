@@ -1,0 +1,48 @@
+# Ward: `make run` and `make test` are the two commands (see README). Both install what is missing.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Builds use the committed query data in .sqlx/, so no database is needed to compile.
+export SQLX_OFFLINE := true
+
+.PHONY: setup setup-e2e build run test lint test-rust e2e bench sqlx-prepare
+
+setup:
+	bash scripts/setup.sh
+
+setup-e2e:
+	bash scripts/setup.sh --e2e
+
+build: setup
+	cargo leptos build --release
+
+run: build
+	LEPTOS_SITE_ROOT=target/site ./target/release/ward serve
+
+test: setup-e2e
+	bash scripts/test-all.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# Unit and integration tests against a scratch PostgreSQL cluster started for the run;
+# also checks that .sqlx/ matches the queries.
+test-rust:
+	cargo build -p server
+	bash scripts/with-scratch-db.sh bash -c 'cargo test --workspace && cargo sqlx prepare --workspace --check'
+
+e2e: build
+	bash scripts/e2e.sh
+
+bench: build
+	bash scripts/setup.sh --bench
+	bash bench/foundation.sh
+	cargo build -p server
+	bash scripts/with-scratch-db.sh cargo bench -p server --bench directory
+
+# Regenerates .sqlx/ after a query changed.
+sqlx-prepare:
+	cargo build -p server
+	bash scripts/with-scratch-db.sh bash -c 'SQLX_OFFLINE=false cargo sqlx prepare --workspace'

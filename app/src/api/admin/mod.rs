@@ -1,0 +1,7 @@
+//! Server functions of the admin interface. Every one starts with `require_admin`.
+pub mod dashboard;
+pub mod events;
+pub mod groups;
+pub mod sessions;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,68 @@
+//! Server functions of the user portal: any signed-in user, about their own account only.
+use crate::types::activity::{EventRow, SessionRow};
+use crate::types::directory::Saved;
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+/// Signed-in users: change their name and email.
+#[server(prefix = "/-/fn", endpoint = "me/profile", input = Json)]
+pub async fn my_update_profile(name: String, email: String) -> Result<Saved<()>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    crate::ssr::account::update_profile(&req.state.pool, &me, req.client.ip, &name, &email)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: change their password (the current one is required).
+#[server(prefix = "/-/fn", endpoint = "me/password", input = Json)]
+pub async fn my_change_password(
+    current: String,
+    new: String,
+    repeat: String,
+) -> Result<Saved<()>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    crate::ssr::account::change_password(&req.state.pool, &me, req.client.ip, current, new, &repeat)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: their own active sessions.
+#[server(prefix = "/-/fn", endpoint = "me/sessions", input = Json)]
+pub async fn my_sessions() -> Result<Vec<SessionRow>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    let current = crate::ssr::sessions::handle(&req.session)
+        .await
+        .map_err(public)?;
+    crate::ssr::session_list::list(&req.state.pool, Some(me.id), current)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: revoke one of their own sessions.
+#[server(prefix = "/-/fn", endpoint = "me/sessions/revoke", input = Json)]
+pub async fn my_revoke_session(id: String) -> Result<(), ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    let id = parse_id(&id)?;
+    crate::ssr::session_list::revoke(&req.state.pool, &req.actor(&me), id, Some(me.id))
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: their own most recent events.
+#[server(prefix = "/-/fn", endpoint = "me/events", input = Json)]
+pub async fn my_events() -> Result<Vec<EventRow>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    crate::ssr::event_list::recent_for_user(&req.state.pool, me.id, 50)
+        .await
+        .map_err(public)
+}

@@ -1,0 +1,61 @@
+//! A labelled form input with its error message beside it.
+use leptos::prelude::*;
+
+/// Input named `fields[<name>]` (the flow's answer map), id `field-<name>`, and the error, if
+/// any, in `#error-<name>` right below it.
+#[component]
+pub fn Field(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into, default = "text".to_string())] kind: String,
+    #[prop(into, default = String::new())] value: String,
+    #[prop(into, default = "off".to_string())] autocomplete: String,
+    #[prop(into, default = String::new())] placeholder: String,
+    #[prop(default = true)] required: bool,
+    #[prop(default = false)] autofocus: bool,
+    error: Option<String>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("error-{name}");
+    let invalid = error.is_some();
+    let border = if invalid {
+        "border-red-500 focus:ring-red-500"
+    } else {
+        "border-slate-300 focus:ring-indigo-500 dark:border-slate-700"
+    };
+    if kind == "checkbox" {
+        return view! {
+            <div class="space-y-1">
+                <label class="flex items-center gap-2 text-sm">
+                    <input id=id.clone() type="checkbox" name=format!("fields[{name}]") value="on" required=required
+                        aria-invalid=invalid.to_string() aria-describedby=error_id.clone()
+                        class="h-4 w-4 rounded border-slate-300 text-indigo-600"/>
+                    {label}
+                </label>
+                {error.map(|e| view! { <p id=error_id.clone() class="text-sm text-red-600 dark:text-red-400">{e}</p> })}
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-300">{label}</label>
+            <input id=id type=kind name=format!("fields[{name}]") value=value required=required autofocus=autofocus
+                autocomplete=autocomplete placeholder=placeholder aria-invalid=invalid.to_string()
+                aria-describedby=error_id.clone()
+                class=format!("block w-full rounded-md border bg-white px-3 py-2 text-sm shadow-sm outline-none focus:ring-2 dark:bg-slate-900 {border}")/>
+            {error.map(|e| view! { <p id=error_id class="text-sm text-red-600 dark:text-red-400">{e}</p> })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn SubmitButton(#[prop(into)] label: String, pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <button type="submit" disabled=move || pending.get()
+            class="w-full rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:opacity-60 dark:focus:ring-offset-slate-900">
+            {label}
+        </button>
+    }
+}

@@ -1,0 +1,10 @@
+//! Reusable views.
+pub mod admin_shell;
+pub mod chart;
+pub mod confirm;
+pub mod field;
+pub mod flow_card;
+pub mod inputs;
+pub mod layout;
+pub mod stages;
+pub mod toast;

@@ -1,0 +1,168 @@
+//! `/if/user/settings/`: profile, password, own sessions and recent events.
+use crate::api::me::current_user;
+use crate::api::portal::{
+    MyChangePassword, MyRevokeSession, MyUpdateProfile, my_events, my_sessions,
+};
+use crate::components::inputs::{BUTTON_CLASS, SECONDARY_CLASS, TextInput};
+use crate::components::layout::TopBar;
+use crate::components::toast::{ToastHost, error_text, use_toasts};
+use crate::types::directory::Saved;
+use crate::types::flow::FieldErrors;
+use crate::types::user::Me;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+const CARD: &str = "space-y-4 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
+
+#[component]
+pub fn UserSettings() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Title text="Settings – Ward"/>
+        <Suspense fallback=|| view! { <p class="p-8 text-center text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! {
+                        <TopBar me=me.clone()/>
+                        <main class="mx-auto grid max-w-5xl gap-6 p-4 md:grid-cols-2 md:p-6">
+                            <h1 class="text-2xl font-semibold md:col-span-2">"Settings"</h1>
+                            <Profile me/>
+                            <Password/>
+                            <Sessions/>
+                            <Events/>
+                        </main>
+                        <ToastHost/>
+                    }.into_any(),
+                    _ => view! { <p class="p-8 text-center">"Please sign in."</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Profile(me: Me) -> impl IntoView {
+    let toasts = use_toasts();
+    let name = RwSignal::new(me.name);
+    let email = RwSignal::new(me.email);
+    let errors = RwSignal::new(FieldErrors::new());
+    let save = ServerAction::<MyUpdateProfile>::new();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(Saved::Ok(()))) => {
+            errors.set(FieldErrors::new());
+            toasts.ok("Profile saved.");
+        }
+        Some(Ok(Saved::Invalid(e))) => errors.set(e),
+        Some(Err(e)) => toasts.error(error_text(&e)),
+        None => {}
+    });
+    view! {
+        <form novalidate class=CARD on:submit=move |ev| { ev.prevent_default(); save.dispatch(MyUpdateProfile { name: name.get(), email: email.get() }); }>
+            <h2 class="font-semibold">"Profile"</h2>
+            <p class="text-sm text-slate-500">{format!("Username: {}", me.username)}</p>
+            <TextInput form="profile" name="name" label="Name" value=name errors/>
+            <TextInput form="profile" name="email" label="Email" kind="email" value=email errors/>
+            <button type="submit" id="profile-save" class=BUTTON_CLASS>"Save"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Password() -> impl IntoView {
+    let toasts = use_toasts();
+    let (current, new, repeat) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let errors = RwSignal::new(FieldErrors::new());
+    let change = ServerAction::<MyChangePassword>::new();
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(Saved::Ok(()))) => {
+            errors.set(FieldErrors::new());
+            for s in [current, new, repeat] {
+                s.set(String::new());
+            }
+            toasts.ok("Password changed.");
+        }
+        Some(Ok(Saved::Invalid(e))) => errors.set(e),
+        Some(Err(e)) => toasts.error(error_text(&e)),
+        None => {}
+    });
+    view! {
+        <form novalidate class=CARD on:submit=move |ev| {
+            ev.prevent_default();
+            change.dispatch(MyChangePassword { current: current.get(), new: new.get(), repeat: repeat.get() });
+        }>
+            <h2 class="font-semibold">"Change password"</h2>
+            <TextInput form="password" name="current" label="Current password" kind="password" value=current errors/>
+            <TextInput form="password" name="new" label="New password" kind="password" value=new errors/>
+            <TextInput form="password" name="repeat" label="New password (repeat)" kind="password" value=repeat errors/>
+            <button type="submit" id="password-save" class=BUTTON_CLASS>"Change password"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Sessions() -> impl IntoView {
+    let toasts = use_toasts();
+    let revoke = ServerAction::<MyRevokeSession>::new();
+    let sessions = Resource::new(move || revoke.version().get(), |_| my_sessions());
+    Effect::new(move |_| match revoke.value().get() {
+        Some(Ok(())) => toasts.ok("Session signed out."),
+        Some(Err(e)) => toasts.error(error_text(&e)),
+        None => {}
+    });
+    view! {
+        <section class=CARD>
+            <h2 class="font-semibold">"Sessions"</h2>
+            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(rows) => view! {
+                            <ul class="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+                                {rows.into_iter().map(|s| {
+                                    let id = s.id.clone();
+                                    view! {
+                                        <li class="flex items-center justify-between gap-2 py-2">
+                                            <span>{format!("{} · {}", s.client_ip, s.user_agent.chars().take(40).collect::<String>())}{s.current.then_some(" (this browser)")}</span>
+                                            {(!s.current).then(|| view! {
+                                                <button type="button" class=SECONDARY_CLASS on:click=move |_| { revoke.dispatch(MyRevokeSession { id: id.clone() }); }>"Sign out"</button>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Events() -> impl IntoView {
+    let events = Resource::new(|| (), |_| my_events());
+    view! {
+        <section class=CARD>
+            <h2 class="font-semibold">"Recent activity"</h2>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"Nothing yet."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <ul class="text-sm">
+                                {rows.into_iter().take(20).map(|e| view! {
+                                    <li class="py-1"><span class="font-medium">{e.action}</span>{format!(" · {} · {}", e.created_at.replace('T', " ").chars().take(16).collect::<String>(), e.client_ip)}</li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,3 @@
+//! Password hashing and random secrets.
+pub mod password;
+pub mod secret;

@@ -1,0 +1,205 @@
+//! The flow executor: plans a flow, keeps its state in the session, hands out challenges and
+//! advances on answers. It knows stages only through the `Stage` trait.
+use super::next::safe_next;
+use super::plan;
+use super::state::{FlowContext, FlowState, SESSION_KEY};
+use crate::ssr::client::ClientInfo;
+use crate::ssr::events::{self, NewEvent, action};
+use crate::ssr::stages::{self, Form, Outcome, StageCtx};
+use crate::ssr::{Error, Result, sessions, system};
+use crate::types::flow::{Challenge, FieldErrors, FlowLoad, FlowView};
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use tower_sessions::Session;
+
+/// What the executor needs from the request.
+pub struct Env<'a> {
+    pub pool: &'a PgPool,
+    pub session: &'a Session,
+    pub client: &'a ClientInfo,
+    /// This site's origin as the browser sees it, e.g. `https://auth.example.com`.
+    pub origin: &'a str,
+}
+
+/// Opens `/if/flow/<slug>/`: continues the flow in progress, or plans it anew.
+pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) -> Result<FlowLoad> {
+    let Some(plan) = plan::load(env.pool, slug).await? else {
+        return Ok(FlowLoad::NotFound);
+    };
+    if plan.setup_only && system::setup_completed(env.pool).await? {
+        return Ok(FlowLoad::NotFound);
+    }
+    let next = validated_next(env, query.get("next")).await?;
+    if plan.designation == "authentication"
+        && sessions::current_user(env.pool, env.session)
+            .await?
+            .is_some()
+    {
+        let to = next.unwrap_or_else(|| default_next(&plan.designation));
+        return Ok(FlowLoad::Found(view(
+            slug,
+            &plan.title,
+            Challenge::Redirect { to },
+            FieldErrors::new(),
+        )));
+    }
+    // The same URL again continues the flow in progress; a different query starts over.
+    if let Some(mut state) = current(env.session, slug).await?
+        && state.context.query == query
+        && state.challenge.is_some()
+    {
+        if let Some(next) = next {
+            state.next = next;
+            env.session.insert(SESSION_KEY, &state).await?;
+        }
+        return Ok(FlowLoad::Found(state_view(&state)));
+    }
+    let mut state = FlowState {
+        next: next.unwrap_or_else(|| default_next(&plan.designation)),
+        slug: plan.slug,
+        title: plan.title,
+        setup_only: plan.setup_only,
+        stages: plan.stages,
+        index: 0,
+        last_interactive: 0,
+        context: FlowContext {
+            query,
+            ..FlowContext::default()
+        },
+        challenge: None,
+        errors: FieldErrors::new(),
+    };
+    run(env, &mut state, None).await.map(FlowLoad::Found)
+}
+
+/// Takes the person's answer to the current challenge.
+pub async fn submit(env: &Env<'_>, slug: &str, form: Form) -> Result<FlowView> {
+    let Some(mut state) = current(env.session, slug).await? else {
+        // No flow in progress (expired, or opened in another tab): start over.
+        return match load(env, slug, BTreeMap::new()).await? {
+            FlowLoad::Found(view) => Ok(view),
+            FlowLoad::NotFound => Err(Error::NotFound),
+        };
+    };
+    match state.challenge {
+        Some(Challenge::AccessDenied { .. } | Challenge::Redirect { .. }) | None => {
+            Ok(state_view(&state))
+        }
+        Some(_) => run(env, &mut state, Some(&form)).await,
+    }
+}
+
+async fn current(session: &Session, slug: &str) -> Result<Option<FlowState>> {
+    Ok(session
+        .get::<FlowState>(SESSION_KEY)
+        .await?
+        .filter(|s| s.slug == slug))
+}
+
+/// Runs stages from the current one until one needs the person, denies, or the flow ends.
+async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> Result<FlowView> {
+    let mut carried = FieldErrors::new();
+    // Bounded: a misconfigured flow must not spin forever.
+    for _ in 0..64 {
+        let Some(planned) = state.stages.get(state.index) else {
+            env.session.remove::<FlowState>(SESSION_KEY).await?;
+            let to = state.next.clone();
+            return Ok(view(
+                &state.slug,
+                &state.title,
+                Challenge::Redirect { to },
+                FieldErrors::new(),
+            ));
+        };
+        let stage = stages::build(&planned.kind, &planned.config)?;
+        let mut ctx = StageCtx {
+            pool: env.pool,
+            session: env.session,
+            client: env.client,
+            flow: &mut state.context,
+            flow_slug: &state.slug,
+            setup_only: state.setup_only,
+        };
+        let outcome = match form.take() {
+            Some(f) => stage.submit(&mut ctx, f).await?,
+            None => stage.challenge(&mut ctx).await?,
+        };
+        match outcome {
+            Outcome::Show(challenge, mut errors) => {
+                errors.append(&mut carried);
+                state.last_interactive = state.index;
+                state.challenge = Some(challenge);
+                state.errors = errors;
+                env.session.insert(SESSION_KEY, &*state).await?;
+                return Ok(state_view(state));
+            }
+            Outcome::Next => state.index += 1,
+            Outcome::Invalid(errors) => {
+                carried = errors;
+                state.index = state.last_interactive;
+            }
+            Outcome::Deny(message) => {
+                events::record(
+                    env.pool,
+                    NewEvent {
+                        action: action::FLOW_DENIED,
+                        user: None,
+                        client_ip: Some(env.client.ip),
+                        context: serde_json::json!({ "flow": state.slug, "stage": planned.name, "message": message }),
+                    },
+                )
+                .await?;
+                state.challenge = Some(Challenge::AccessDenied { message });
+                state.errors.clear();
+                env.session.insert(SESSION_KEY, &*state).await?;
+                return Ok(state_view(state));
+            }
+        }
+    }
+    Err(Error::internal(format!(
+        "flow {} did not settle",
+        state.slug
+    )))
+}
+
+/// The validated `next`; a refused one is logged and dropped.
+async fn validated_next(env: &Env<'_>, raw: Option<&String>) -> Result<Option<String>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let safe = safe_next(raw, env.origin);
+    if safe.is_none() {
+        events::record(
+            env.pool,
+            NewEvent {
+                action: action::SUSPICIOUS_REQUEST,
+                user: None,
+                client_ip: Some(env.client.ip),
+                context: serde_json::json!({ "reason": "refused redirect target", "next": raw.chars().take(512).collect::<String>() }),
+            },
+        )
+        .await?;
+    }
+    Ok(safe)
+}
+
+fn default_next(designation: &str) -> String {
+    match designation {
+        "invalidation" => "/".into(),
+        _ => "/if/user/".into(),
+    }
+}
+
+fn state_view(state: &FlowState) -> FlowView {
+    let challenge = state.challenge.clone().unwrap_or(Challenge::AccessDenied {
+        message: "Flow not started.".into(),
+    });
+    view(&state.slug, &state.title, challenge, state.errors.clone())
+}
+
+fn view(slug: &str, title: &str, challenge: Challenge, errors: FieldErrors) -> FlowView {
+    FlowView {
+        slug: slug.into(),
+        title: title.into(),
+        challenge,
+        errors,
+    }
+}

@@ -1,0 +1,45 @@
+//! A flow in progress, kept server-side in the session between requests.
+use crate::types::flow::{Challenge, FieldErrors};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+pub const SESSION_KEY: &str = "ward.flow";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlannedStage {
+    pub name: String,
+    pub kind: String,
+    pub config: serde_json::Value,
+}
+
+/// What stages learn and hand on to later stages.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FlowContext {
+    /// What the person typed to identify themselves (shown back, even for unknown users).
+    pub pending_uid: Option<String>,
+    /// The user the flow acts for, once known.
+    pub pending_user: Option<Uuid>,
+    /// Prompt answers other than passwords.
+    pub prompt_data: BTreeMap<String, String>,
+    /// A new password, already hashed by the prompt stage: plaintext never reaches the session.
+    pub password_hash: Option<String>,
+    /// The query string the flow was opened with (e.g. a recovery token).
+    pub query: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FlowState {
+    pub slug: String,
+    pub title: String,
+    pub setup_only: bool,
+    pub stages: Vec<PlannedStage>,
+    pub index: usize,
+    /// The stage that last showed a challenge: where a later non-interactive stage sends the
+    /// person back to when their input turns out invalid (e.g. a taken username).
+    pub last_interactive: usize,
+    pub context: FlowContext,
+    pub challenge: Option<Challenge>,
+    pub errors: FieldErrors,
+    pub next: String,
+}

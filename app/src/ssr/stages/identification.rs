@@ -1,0 +1,60 @@
+//! Asks who you are (username and/or email). Never reveals whether the account exists: an
+//! unknown identifier goes on to the password stage like a known one.
+use super::{Form, Outcome, Stage, StageCtx, field_error};
+use crate::ssr::{Result, users};
+use crate::types::flow::{Challenge, FieldErrors};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Identification {
+    #[serde(default = "default_fields")]
+    user_fields: Vec<String>,
+}
+
+fn default_fields() -> Vec<String> {
+    vec!["username".into(), "email".into()]
+}
+
+impl Identification {
+    fn show(&self, uid: &str, errors: FieldErrors) -> Outcome {
+        Outcome::Show(
+            Challenge::Identification {
+                user_fields: self.user_fields.clone(),
+                uid: uid.into(),
+            },
+            errors,
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl Stage for Identification {
+    async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
+        Ok(self.show(
+            ctx.flow.pending_uid.as_deref().unwrap_or_default(),
+            FieldErrors::new(),
+        ))
+    }
+
+    async fn submit(&self, ctx: &mut StageCtx<'_>, form: &Form) -> Result<Outcome> {
+        let uid = form.get("uid_field").map(|s| s.trim()).unwrap_or_default();
+        if uid.is_empty() {
+            return Ok(self.show(
+                "",
+                field_error("uid_field", "Please enter your username or email."),
+            ));
+        }
+        if uid.chars().count() > 254 {
+            return Ok(self.show(
+                "",
+                field_error("uid_field", "That is too long for a username or email."),
+            ));
+        }
+        let by_username = self.user_fields.iter().any(|f| f == "username");
+        let by_email = self.user_fields.iter().any(|f| f == "email");
+        let user = users::find_by_identifier(ctx.pool, uid, by_username, by_email).await?;
+        ctx.flow.pending_uid = Some(uid.to_string());
+        ctx.flow.pending_user = user.filter(|u| u.is_active).map(|u| u.id);
+        Ok(Outcome::Next)
+    }
+}

@@ -1,0 +1,111 @@
+//! Asks for typed fields (text, username, email, password with repeat, checkbox) and validates
+//! them. Passwords are hashed here, so plaintext never reaches the session.
+use super::{Form, Outcome, Stage, StageCtx};
+use crate::ssr::Result;
+use crate::ssr::crypto::password;
+use crate::types::flow::{Challenge, FieldErrors, PromptField, PromptKind};
+use crate::types::validated::{Email, Username, check_new_password};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+pub struct Prompt {
+    fields: Vec<PromptField>,
+}
+
+impl Prompt {
+    fn show(&self, values: BTreeMap<String, String>, errors: FieldErrors) -> Outcome {
+        Outcome::Show(
+            Challenge::Prompt {
+                fields: self.fields.clone(),
+                values,
+            },
+            errors,
+        )
+    }
+
+    fn is_repeat_of<'a>(&self, field: &'a PromptField) -> Option<&'a str> {
+        let base = field.name.strip_suffix("_repeat")?;
+        self.fields
+            .iter()
+            .any(|f| f.name == base && f.kind == PromptKind::Password)
+            .then_some(base)
+    }
+}
+
+/// Checks one field's value; Ok(None) means "not given and not required".
+fn check(field: &PromptField, raw: Option<&String>) -> Result<Option<String>, String> {
+    let raw = raw.map(String::as_str).unwrap_or_default();
+    if field.kind == PromptKind::Checkbox {
+        let on = !raw.is_empty();
+        if field.required && !on {
+            return Err("Please tick this box to continue.".into());
+        }
+        return Ok(Some(on.to_string()));
+    }
+    let value = if field.kind == PromptKind::Password {
+        raw
+    } else {
+        raw.trim()
+    };
+    if value.is_empty() {
+        return if field.required {
+            Err("This field is required.".into())
+        } else {
+            Ok(None)
+        };
+    }
+    match field.kind {
+        PromptKind::Username => Username::parse(value).map(|u| Some(u.as_str().to_string())),
+        PromptKind::Email => Email::parse(value).map(|e| Some(e.as_str().to_string())),
+        PromptKind::Password => check_new_password(value).map(|()| Some(value.to_string())),
+        PromptKind::Text | PromptKind::Checkbox => {
+            if value.chars().count() > 1000 {
+                Err("At most 1000 characters.".into())
+            } else {
+                Ok(Some(value.to_string()))
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Stage for Prompt {
+    async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
+        Ok(self.show(ctx.flow.prompt_data.clone(), FieldErrors::new()))
+    }
+
+    async fn submit(&self, ctx: &mut StageCtx<'_>, form: &Form) -> Result<Outcome> {
+        let mut errors = FieldErrors::new();
+        let mut values = BTreeMap::new();
+        let mut passwords = BTreeMap::new();
+        for field in &self.fields {
+            if let Some(base) = self.is_repeat_of(field) {
+                if form.get(&field.name) != form.get(base) {
+                    errors.insert(field.name.clone(), "The passwords don't match.".into());
+                }
+                continue;
+            }
+            match check(field, form.get(&field.name)) {
+                Ok(Some(v)) if field.kind == PromptKind::Password => {
+                    passwords.insert(field.name.clone(), v);
+                }
+                Ok(Some(v)) => {
+                    values.insert(field.name.clone(), v);
+                }
+                Ok(None) => {}
+                Err(msg) => {
+                    errors.insert(field.name.clone(), msg);
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(self.show(values, errors));
+        }
+        if let Some(pw) = passwords.remove("password") {
+            ctx.flow.password_hash = Some(password::hash(pw).await?.0);
+        }
+        ctx.flow.prompt_data.extend(values);
+        Ok(Outcome::Next)
+    }
+}

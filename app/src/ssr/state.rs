@@ -1,0 +1,31 @@
+//! Shared application state: handed to handlers by axum and to server fns through context.
+use axum::extract::FromRef;
+use ipnetwork::IpNetwork;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+}
+
+/// Runtime settings the domain needs (a subset of the server's config).
+pub struct Settings {
+    /// Peers whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    pub trusted_proxies: Vec<IpNetwork>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for PgPool {
+    fn from_ref(state: &AppState) -> Self {
+        state.pool.clone()
+    }
+}

@@ -1,0 +1,101 @@
+//! Tokens: secrets shown once, stored as digests.
+use crate::ssr::Result;
+use crate::ssr::crypto::secret;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    Api,
+    Recovery,
+}
+
+impl Intent {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Recovery => "recovery",
+        }
+    }
+}
+
+/// Stores `key` (chosen by the caller or random) for `user`; returns the key to show once.
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    user: Uuid,
+    intent: Intent,
+    identifier: &str,
+    key: Option<String>,
+    valid_for: Option<time::Duration>,
+) -> Result<String> {
+    let key = key.unwrap_or_else(|| secret::random_token(32));
+    let expires = valid_for.map(|d| time::OffsetDateTime::now_utc() + d);
+    sqlx::query!(
+        r#"insert into tokens (id, identifier, user_id, intent, key_hash, expires_at)
+           values ($1, $2, $3, $4, $5, $6)
+           on conflict (identifier) do update set key_hash = excluded.key_hash, expires_at = excluded.expires_at"#,
+        Uuid::new_v4(),
+        identifier,
+        user,
+        intent.as_str(),
+        secret::digest(&key),
+        expires
+    )
+    .execute(db)
+    .await?;
+    Ok(key)
+}
+
+/// Consumes a single-use token: returns its user when the token exists, has this intent and has
+/// not expired, and deletes it in the same statement so it can't be used twice.
+pub async fn consume(db: impl PgExecutor<'_>, intent: Intent, key: &str) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        r#"delete from tokens where key_hash = $1 and intent = $2 and (expires_at is null or expires_at > now())
+           returning user_id"#,
+        secret::digest(key),
+        intent.as_str()
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A single-use recovery link path (valid 1 h) that signs the user in through the `recovery`
+/// flow. `actor` is the admin who asked (None from the command line).
+pub async fn recovery_link(
+    pool: &sqlx::PgPool,
+    actor: Option<&crate::ssr::audit::Actor<'_>>,
+    user: Uuid,
+) -> Result<String> {
+    let target = crate::ssr::users::get(pool, user)
+        .await?
+        .ok_or(crate::ssr::Error::NotFound)?;
+    let identifier = format!("recovery-{}-{}", target.username, secret::random_token(4));
+    let mut tx = pool.begin().await?;
+    let key = create(
+        &mut *tx,
+        user,
+        Intent::Recovery,
+        &identifier,
+        None,
+        Some(time::Duration::hours(1)),
+    )
+    .await?;
+    if let Some(actor) = actor {
+        let changes = serde_json::Map::from_iter([
+            ("intent".to_string(), serde_json::json!("recovery")),
+            ("user".to_string(), serde_json::json!(target.username)),
+        ]);
+        crate::ssr::audit::record(
+            &mut *tx,
+            actor,
+            crate::ssr::audit::MODEL_CREATED,
+            "token",
+            user,
+            &identifier,
+            changes,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(format!("/if/flow/recovery/?token={key}"))
+}

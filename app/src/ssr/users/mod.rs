@@ -1,0 +1,163 @@
+//! Users: lookups, creation and the superuser check; the admin list and edits in submodules.
+pub mod edit;
+pub mod list;
+
+use crate::ssr::{Error, Result};
+use crate::types::validated::{Email, Username};
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub email: Option<String>,
+    pub name: String,
+    pub is_active: bool,
+}
+
+pub struct NewUser {
+    pub username: Username,
+    pub email: Option<Email>,
+    pub name: String,
+    pub password_hash: Option<crate::ssr::crypto::password::PasswordHashString>,
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>> {
+    Ok(sqlx::query_as!(
+        User,
+        r#"select id, username as "username!: String", email as "email: String", name, is_active
+           from users where id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn get_by_username(db: impl PgExecutor<'_>, username: &str) -> Result<Option<User>> {
+    Ok(sqlx::query_as!(
+        User,
+        r#"select id, username as "username!: String", email as "email: String", name, is_active
+           from users where username = $1::text::citext"#,
+        username
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Finds a user by username and/or email (case-insensitive), as the identification stage allows.
+/// Service accounts never log in interactively, so they are not found here.
+pub async fn find_by_identifier(
+    db: impl PgExecutor<'_>,
+    ident: &str,
+    by_username: bool,
+    by_email: bool,
+) -> Result<Option<User>> {
+    Ok(sqlx::query_as!(
+        User,
+        r#"select id, username as "username!: String", email as "email: String", name, is_active
+           from users
+           where kind = 'internal'
+             and (($2 and username = $1::text::citext) or ($3 and email = $1::text::citext))
+           order by (username = $1::text::citext) desc
+           limit 1"#,
+        ident,
+        by_username,
+        by_email
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn password_hash(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select password_hash from users where id = $1 and is_active",
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
+}
+
+/// Creates a user. A taken username or email becomes a field error.
+pub async fn create(db: impl PgExecutor<'_>, new: NewUser) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into users (id, username, email, name, password_hash) values ($1, $2, $3, $4, $5)",
+        id,
+        new.username.as_str() as &str,
+        new.email.as_ref().map(|e| e.as_str()) as Option<&str>,
+        new.name,
+        new.password_hash.map(|h| h.0),
+    )
+    .execute(db)
+    .await
+    .map_err(unique_to_field)?;
+    Ok(id)
+}
+
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    hash: crate::ssr::crypto::password::PasswordHashString,
+) -> Result<()> {
+    sqlx::query!(
+        "update users set password_hash = $2 where id = $1",
+        id,
+        hash.0
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn touch_last_login(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
+    sqlx::query!("update users set last_login = now() where id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
+    sqlx::query!("delete from users where id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Member of a superuser group, directly or through any ancestor of a group they are in.
+pub async fn is_superuser(db: &PgPool, id: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"with recursive up(id, parent_id, is_superuser, depth) as (
+             select g.id, g.parent_id, g.is_superuser, 0
+               from groups g join group_members m on m.group_id = g.id
+              where m.user_id = $1
+             union all
+             select g.id, g.parent_id, g.is_superuser, up.depth + 1
+               from groups g join up on g.id = up.parent_id
+              where up.depth < 64
+           )
+           select exists(select 1 from up where is_superuser) as "su!""#,
+        id
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+pub(crate) fn unique_to_field(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e {
+        match db.constraint() {
+            Some("users_username_key") => {
+                return Error::Field("username".into(), "This username is already taken.".into());
+            }
+            Some("users_email_key") => {
+                return Error::Field(
+                    "email".into(),
+                    "This email address is already in use.".into(),
+                );
+            }
+            _ => {}
+        }
+    }
+    Error::Database(e)
+}

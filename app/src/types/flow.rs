@@ -1,0 +1,87 @@
+//! What the flow executor sends to the page (`Challenge`) and how errors travel with it.
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Field name → message, shown next to the field. The key `""` holds a form-wide message.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// One input of a prompt stage, as the page renders it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PromptField {
+    pub name: String,
+    pub label: String,
+    pub kind: PromptKind,
+    pub required: bool,
+    pub placeholder: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptKind {
+    Text,
+    Username,
+    Email,
+    Password,
+    Checkbox,
+}
+
+impl PromptKind {
+    pub fn input_type(self) -> &'static str {
+        match self {
+            Self::Text | Self::Username => "text",
+            Self::Email => "email",
+            Self::Password => "password",
+            Self::Checkbox => "checkbox",
+        }
+    }
+
+    pub fn autocomplete(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Email => "email",
+            Self::Password => "new-password",
+            Self::Text | Self::Checkbox => "off",
+        }
+    }
+}
+
+/// What the browser must show or do next. Each variant has one stage component.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "component", rename_all = "snake_case")]
+pub enum Challenge {
+    Identification {
+        /// Which identifiers are accepted, e.g. ["username", "email"].
+        user_fields: Vec<String>,
+        uid: String,
+    },
+    Password {
+        pending_user: String,
+    },
+    Prompt {
+        fields: Vec<PromptField>,
+        /// Values entered before, so a failed submit keeps them (never passwords).
+        values: BTreeMap<String, String>,
+    },
+    AccessDenied {
+        message: String,
+    },
+    Redirect {
+        to: String,
+    },
+}
+
+/// The page's whole state: which flow, which challenge, and the errors of the last submit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowView {
+    pub slug: String,
+    pub title: String,
+    pub challenge: Challenge,
+    pub errors: FieldErrors,
+}
+
+/// Outcome of loading a flow page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FlowLoad {
+    Found(FlowView),
+    NotFound,
+}

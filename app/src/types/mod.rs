@@ -1,0 +1,6 @@
+//! Serde DTOs shared by the server and the browser.
+pub mod activity;
+pub mod directory;
+pub mod flow;
+pub mod user;
+pub mod validated;

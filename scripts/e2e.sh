@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Starts the release build of Ward on a free port with a fresh embedded database and runs the
+# Playwright suite against it in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d /tmp/ward-e2e.XXXXXX)
+chmod 755 "$dir"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+WARD_LISTEN="127.0.0.1:$port" WARD_DATA_DIR="$dir" WARD_LOG_LEVEL=warn LEPTOS_SITE_ROOT=target/site \
+  ./target/release/ward serve >"$dir/ward.log" 2>&1 &
+pid=$!
+cleanup() {
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+for _ in $(seq 1 300); do
+  curl -fsS "http://127.0.0.1:$port/-/health/ready/" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/ward.log"; exit 1; }
+  sleep 0.1
+done
+cd end2end
+BASE_URL="http://127.0.0.1:$port" npx playwright test || { tail -50 "$dir/ward.log"; exit 1; }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every tool Ward needs to build and test on a fresh Debian machine with Rust.
+# Idempotent: each step checks first, so a second run costs seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --e2e: also the browser and Playwright; --bench: also what the benchmark uses.
+want_e2e=${1:-}
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: apt-get install ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+# PostgreSQL server binaries (initdb, pg_ctl) for the embedded cluster.
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql
+fi
+
+rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+installed=$(cargo install --list)
+echo "$installed" | grep -q '^cargo-leptos v0.3.10' || cargo install cargo-leptos --version 0.3.10 --locked
+echo "$installed" | grep -q '^wasm-bindgen-cli v0.2.130' || cargo install wasm-bindgen-cli --version 0.2.130
+echo "$installed" | grep -q '^sqlx-cli v0.8' || cargo install sqlx-cli --version '^0.8' --no-default-features --features postgres,rustls --locked
+
+# tailwindcss and wasm-opt come from npm, never from a download (see DESIGN.md).
+if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]; then
+  # `npm install`, not `npm ci`: the registry mirror lacks other platforms' optional
+  # packages, so `npm ci` calls the lock file out of sync.
+  npm install --no-audit --no-fund
+fi
+
+if [ "$want_e2e" = "--bench" ]; then
+  apt_install brotli curl
+fi
+
+if [ "$want_e2e" = "--e2e" ]; then
+  apt_install chromium curl
+  if [ ! -d end2end/node_modules/@playwright/test ]; then
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund)
+  fi
+fi

@@ -1,0 +1,127 @@
+//! Subcommands besides `serve`.
+use crate::config::Config;
+use app::ssr::db::embedded::EmbeddedPostgres;
+use app::ssr::tokens;
+use app::ssr::{db, users};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "ward",
+    version,
+    about = "Ward, a self-hosted identity provider"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print a one-time link (valid 1 hour) that signs USERNAME in.
+    CreateRecoveryKey { username: String },
+    /// Exit 0 when the local server answers /-/health/live/ (for container health checks).
+    Healthcheck,
+    /// Start or stop a throwaway PostgreSQL cluster for the test suite; `start` prints the URL
+    /// of its (empty) database `ward`.
+    #[command(hide = true)]
+    ScratchDb {
+        #[arg(value_parser = ["start", "stop"])]
+        action: String,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => unreachable_serve(),
+        Command::Migrate => {
+            with_db(&config, |pool| async move { Ok(db::migrate(&pool).await?) }).await
+        }
+        Command::CreateRecoveryKey { username } => {
+            let base = config.public_url.trim_end_matches('/').to_string();
+            with_db(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                let link = recovery_link(&pool, &username, &base).await?;
+                println!(
+                    "Store this link safely: it signs in as {username} once, within the next hour."
+                );
+                println!("{link}");
+                Ok(())
+            })
+            .await
+        }
+        Command::Healthcheck => healthcheck(config.listen.port()).await,
+        Command::ScratchDb { action, dir } => {
+            if action == "start" {
+                let pg = EmbeddedPostgres::start(&dir, true).await?;
+                pg.ensure_database("ward").await?;
+                println!("{}", pg.url("ward"));
+            } else {
+                EmbeddedPostgres::existing(&dir)?.stop_now()?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A single-use link, valid for one hour, that signs `username` in through the recovery flow.
+pub async fn recovery_link(
+    pool: &sqlx::PgPool,
+    username: &str,
+    base: &str,
+) -> anyhow::Result<String> {
+    let user = users::get_by_username(pool, username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+    let path = tokens::recovery_link(pool, None, user.id).await?;
+    Ok(format!("{}{path}", base.trim_end_matches('/')))
+}
+
+fn unreachable_serve() -> anyhow::Result<()> {
+    anyhow::bail!("serve is handled by main")
+}
+
+/// Runs `f` against the configured database, starting (and afterwards stopping) the embedded
+/// cluster when no URL is set and no server is running it.
+async fn with_db<F, Fut>(config: &Config, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    match &config.database_url {
+        Some(url) => f(db::connect(url).await?).await,
+        None => {
+            let pg = EmbeddedPostgres::start(&config.data_dir, false).await?;
+            pg.ensure_database("ward").await?;
+            let pool = db::connect(&pg.url("ward")).await?;
+            let result = f(pool.clone()).await;
+            pool.close().await;
+            pg.stop().await?;
+            result
+        }
+    }
+}
+
+async fn healthcheck(port: u16) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    stream
+        .write_all(b"GET /-/health/live/ HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await?;
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await?;
+    let head = String::from_utf8_lossy(&buf);
+    if head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {}", head.lines().next().unwrap_or_default())
+    }
+}

@@ -1,0 +1,136 @@
+//! Settings from the environment (`WARD_*`). Secrets are never logged.
+use anyhow::{Context, bail};
+use ipnetwork::IpNetwork;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub struct Config {
+    pub listen: SocketAddr,
+    pub secret_key: SecretKey,
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub log_level: String,
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// Where people reach Ward; used in links the CLI prints.
+    pub public_url: String,
+    pub bootstrap_password: Option<String>,
+    pub bootstrap_email: Option<String>,
+    pub bootstrap_token: Option<String>,
+}
+
+/// The installation's secret key. Debug output is redacted.
+#[derive(Clone)]
+pub struct SecretKey(pub String);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// authentik's default: loopback and the private ranges.
+const DEFAULT_TRUSTED: &str =
+    "127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fe80::/10,::1/128";
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let listen = var("WARD_LISTEN").unwrap_or_else(|| "0.0.0.0:9000".into());
+        let listen: SocketAddr = listen
+            .parse()
+            .with_context(|| format!("WARD_LISTEN: not an address: {listen}"))?;
+        let data_dir = PathBuf::from(var("WARD_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let trusted_proxies = parse_cidrs(
+            &var("WARD_TRUSTED_PROXY_CIDRS").unwrap_or_else(|| DEFAULT_TRUSTED.into()),
+        )?;
+        let secret_key = match var("WARD_SECRET_KEY") {
+            Some(k) => SecretKey(k),
+            None => SecretKey(String::new()), // loaded from the data dir at serve time
+        };
+        Ok(Self {
+            public_url: var("WARD_PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://localhost:{}", listen.port())),
+            listen,
+            secret_key,
+            database_url: var("WARD_DATABASE_URL"),
+            data_dir,
+            log_level: var("WARD_LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            trusted_proxies,
+            bootstrap_password: var("WARD_BOOTSTRAP_PASSWORD"),
+            bootstrap_email: var("WARD_BOOTSTRAP_EMAIL"),
+            bootstrap_token: var("WARD_BOOTSTRAP_TOKEN"),
+        })
+    }
+
+    /// The secret key from WARD_SECRET_KEY, else from `<data dir>/secret_key`, created on first start.
+    pub fn ensure_secret_key(&mut self) -> anyhow::Result<()> {
+        if !self.secret_key.0.is_empty() {
+            return Ok(());
+        }
+        self.secret_key = SecretKey(load_or_create_key(&self.data_dir)?);
+        Ok(())
+    }
+}
+
+pub fn parse_cidrs(raw: &str) -> anyhow::Result<Vec<IpNetwork>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNetwork>()
+                .with_context(|| format!("WARD_TRUSTED_PROXY_CIDRS: not a CIDR: {s}"))
+        })
+        .collect()
+}
+
+fn load_or_create_key(dir: &Path) -> anyhow::Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join("secret_key");
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        let k = k.trim().to_string();
+        if k.len() < 32 {
+            bail!(
+                "{} is too short; delete it to generate a new one",
+                path.display()
+            );
+        }
+        return Ok(k);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key = app::ssr::crypto::secret::random_token(48);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(key.as_bytes())?;
+    tracing::info!("generated a new secret key in {}", path.display());
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs_parse_and_reject() {
+        assert_eq!(
+            parse_cidrs("10.0.0.0/8, ::1/128").map(|v| v.len()).ok(),
+            Some(2)
+        );
+        assert!(parse_cidrs("10.0.0.0/8,nonsense").is_err());
+    }
+
+    #[test]
+    fn secret_key_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("ward-key-{}", uuid::Uuid::new_v4()));
+        let a = load_or_create_key(&dir).expect("create");
+        let b = load_or_create_key(&dir).expect("reload");
+        assert_eq!(a, b);
+        assert!(a.len() >= 64);
+        assert_eq!(format!("{:?}", SecretKey(a)), "SecretKey(<redacted>)");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

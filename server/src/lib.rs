@@ -1,0 +1,8 @@
+//! The `ward` server: configuration, the router, protocol endpoints and the CLI.
+pub mod cli;
+pub mod config;
+pub mod exports;
+pub mod guards;
+pub mod health;
+pub mod startup;
+pub mod telemetry;

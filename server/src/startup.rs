@@ -1,0 +1,194 @@
+//! Building the application (database, migrations, defaults, router) and serving it.
+use crate::config::Config;
+use crate::{exports, guards, health};
+use app::ssr::db::embedded::EmbeddedPostgres;
+use app::ssr::state::Settings;
+use app::ssr::{AppState, db, flows, system};
+use axum::Router;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Application {
+    /// Connects (starting the embedded cluster when no database URL is set), migrates, creates
+    /// the default flows, bootstraps the admin if asked, and binds the listener.
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        config.ensure_secret_key()?;
+        let (url, embedded) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let pg = EmbeddedPostgres::start(&config.data_dir, false).await?;
+                pg.ensure_database("ward").await?;
+                tracing::info!(
+                    "using the embedded PostgreSQL in {}",
+                    config.data_dir.join("postgres").display()
+                );
+                (pg.url("ward"), Some(pg))
+            }
+        };
+        let pool = db::connect(&url).await?;
+        db::migrate(&pool).await?;
+        flows::defaults::ensure(&pool).await?;
+        if let Some(password) = config.bootstrap_password.take() {
+            system::bootstrap(
+                &pool,
+                system::Bootstrap {
+                    password,
+                    email: config.bootstrap_email.take(),
+                    token: config.bootstrap_token.take(),
+                },
+            )
+            .await?;
+        }
+        let listener = TcpListener::bind(config.listen).await?;
+        let state = AppState {
+            pool,
+            leptos_options: leptos_options(),
+            settings: Arc::new(Settings {
+                trusted_proxies: config.trusted_proxies.clone(),
+            }),
+        };
+        if !system::setup_completed(&state.pool).await? {
+            let port = listener.local_addr()?.port();
+            tracing::info!(
+                "no admin yet: open http://localhost:{port}/if/flow/initial-setup/ to create one"
+            );
+        }
+        Ok(Self {
+            listener,
+            state,
+            embedded,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then stops the embedded database.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let store = app::ssr::sessions::store(&self.state.pool);
+        let cleanup = tokio::spawn(
+            tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+                store,
+                tokio::time::Duration::from_secs(600),
+            ),
+        );
+        let retention = tokio::spawn(apply_retention(self.state.pool.clone()));
+        tracing::info!("listening on {}", self.listener.local_addr()?);
+        let router = build_router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        cleanup.abort();
+        retention.abort();
+        if let Some(pg) = self.embedded {
+            pg.stop().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The whole HTTP surface. Pure: no I/O until a request comes.
+pub fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(app::app::App);
+    let sessions = SessionManagerLayer::new(app::ssr::sessions::store(&state.pool))
+        .with_name("ward_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        // Secure is added per response by `guards::secure_cookies` when the request came over https.
+        .with_secure(false)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(1),
+        ));
+    let leptos_state = state.clone();
+    Router::new()
+        .route("/", get(|| async { guards::found("/if/user/") }))
+        .route("/-/health/live/", get(health::live))
+        .route("/-/health/ready/", get(health::ready))
+        .route("/if/admin/events/export", get(exports::events))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(leptos_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || app::app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guards::interfaces,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guards::cross_site,
+        ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guards::secure_cookies,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Applies event retention now and then every hour.
+async fn apply_retention(pool: sqlx::PgPool) {
+    let mut every = tokio::time::interval(tokio::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match app::ssr::retention::apply(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "event retention applied"),
+            Err(e) => tracing::error!(error = %e, "event retention failed"),
+        }
+    }
+}
+
+fn leptos_options() -> LeptosOptions {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    LeptosOptions::builder()
+        .output_name("ward")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

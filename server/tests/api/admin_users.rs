@@ -1,0 +1,273 @@
+use crate::helpers::{ADMIN_PASSWORD, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+/// Every admin server fn with a harmless body.
+pub fn admin_calls() -> Vec<(&'static str, Value)> {
+    let nobody = "00000000-0000-0000-0000-000000000000";
+    vec![
+        ("admin/users/list", json!({ "query": {} })),
+        ("admin/users/detail", json!({ "id": nobody })),
+        (
+            "admin/users/create",
+            json!({ "form": { "username": "x1" }, "service_account": false }),
+        ),
+        (
+            "admin/users/update",
+            json!({ "id": nobody, "form": { "username": "x1" } }),
+        ),
+        ("admin/users/delete", json!({ "id": nobody })),
+        (
+            "admin/users/set-password",
+            json!({ "id": nobody, "password": "long enough pw" }),
+        ),
+        ("admin/users/recovery-link", json!({ "id": nobody })),
+        ("admin/groups/options", json!({})),
+        ("admin/groups/list", json!({})),
+        (
+            "admin/groups/save",
+            json!({ "id": "", "form": { "name": "g-perm" } }),
+        ),
+        ("admin/groups/delete", json!({ "id": nobody })),
+        ("admin/groups/members", json!({ "id": nobody })),
+        (
+            "admin/groups/set-member",
+            json!({ "group": nobody, "user": nobody, "add": true }),
+        ),
+    ]
+}
+
+pub async fn admin_app() -> TestApp {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    app
+}
+
+#[tokio::test]
+async fn admin_functions_check_permissions_first() {
+    let app = admin_app().await;
+    let anonymous = app.new_browser();
+    let user = app.new_browser();
+    app.create_user("jane", "jane-password-1").await;
+    user.login("jane", "jane-password-1").await;
+    for (endpoint, body) in admin_calls() {
+        let res = anonymous.json_fn(endpoint, body.clone()).await;
+        assert_eq!(res.status(), 401, "anonymous {endpoint}");
+        let res = user.json_fn(endpoint, body.clone()).await;
+        assert_eq!(res.status(), 403, "user {endpoint}");
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("You may not do this.")
+        );
+        let res = app.json_fn(endpoint, body).await;
+        assert!(
+            [200, 404].contains(&res.status().as_u16()),
+            "admin {endpoint}: {}",
+            res.status()
+        );
+    }
+    let denied = app.events("access_denied").await;
+    assert_eq!(denied.len(), admin_calls().len());
+    assert!(denied.iter().all(|(who, _, _)| who == "jane"));
+    // Nothing was created by the refused calls.
+    let n: i64 = sqlx::query_scalar("select count(*) from users where username = 'x1'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "only the admin's call created x1");
+}
+
+#[tokio::test]
+async fn create_validates_and_reports_field_errors() {
+    let app = admin_app().await;
+    let answer = app
+        .ok_fn(
+            "admin/users/create",
+            json!({ "form": { "username": "AKADMIN", "email": "ADMIN@example.com", "attributes": "" }, "service_account": false }),
+        )
+        .await;
+    assert_eq!(
+        answer,
+        json!({ "Invalid": { "username": "This username is already taken." } })
+    );
+    let answer = app
+        .ok_fn("admin/users/create", json!({ "form": { "username": "bob", "email": "ADMIN@example.com" }, "service_account": false }))
+        .await;
+    assert_eq!(
+        answer,
+        json!({ "Invalid": { "email": "This email address is already in use." } })
+    );
+    let answer = app
+        .ok_fn("admin/users/create", json!({ "form": { "username": "bob", "attributes": "{not json" }, "service_account": false }))
+        .await;
+    assert!(
+        answer["Invalid"]["attributes"]
+            .as_str()
+            .expect("msg")
+            .starts_with("Invalid JSON")
+    );
+    let answer = app
+        .ok_fn("admin/users/create", json!({ "form": { "username": "bob", "attributes": "[1, 2]" }, "service_account": false }))
+        .await;
+    assert_eq!(
+        answer["Invalid"]["attributes"],
+        "Attributes must be a JSON object, like {\"key\": \"value\"}."
+    );
+}
+
+#[tokio::test]
+async fn create_edit_password_and_delete_a_user() {
+    let app = admin_app().await;
+    let groups = app.ok_fn("admin/groups/options", json!({})).await;
+    let admins = groups[0]["id"].as_str().expect("group").to_string();
+    let created = app
+        .ok_fn(
+            "admin/users/create",
+            json!({ "form": { "username": "bob", "name": "Bob", "email": "bob@example.com", "is_active": true,
+                              "attributes": "{\"team\": \"ops\"}", "groups": [] }, "service_account": false }),
+        )
+        .await;
+    let id = created["Ok"].as_str().expect("id").to_string();
+    let saved = app
+        .ok_fn(
+            "admin/users/update",
+            json!({ "id": id, "form": { "username": "bob", "name": "Robert", "email": "bob@example.com", "is_active": true,
+                                        "attributes": "{\"team\": \"ops\"}", "groups": [admins] } }),
+        )
+        .await;
+    assert_eq!(saved, json!({ "Ok": null }));
+    let detail = app.ok_fn("admin/users/detail", json!({ "id": id })).await;
+    assert_eq!(detail["row"]["name"], "Robert");
+    assert_eq!(detail["is_superuser"], true);
+    assert_eq!(detail["groups"][0]["name"], "authentik Admins");
+
+    let weak = app
+        .ok_fn(
+            "admin/users/set-password",
+            json!({ "id": id, "password": "short" }),
+        )
+        .await;
+    assert_eq!(
+        weak,
+        json!({ "Invalid": { "password": "Use at least 8 characters." } })
+    );
+    app.ok_fn(
+        "admin/users/set-password",
+        json!({ "id": id, "password": "bob-password-1" }),
+    )
+    .await;
+    let bob = app.new_browser();
+    assert_eq!(
+        bob.login("bob", "bob-password-1").await["challenge"]["component"],
+        "redirect"
+    );
+
+    let updates = app.events("model_updated").await;
+    let diff = &updates[0].2["diff"];
+    assert_eq!(diff["name"], json!({ "old": "Bob", "new": "Robert" }));
+    assert!(
+        diff.get("username").is_none(),
+        "unchanged fields are not in the diff"
+    );
+    let pw_event = updates[1].2.to_string();
+    assert!(
+        !pw_event.contains("bob-password-1") && !pw_event.contains("argon2"),
+        "{pw_event}"
+    );
+
+    let me = app.ok_fn("me", json!(null)).await;
+    assert_eq!(me["username"], "akadmin");
+    let res = app.json_fn("admin/users/delete", json!({ "id": id })).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.json_fn("admin/users/detail", json!({ "id": id }))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.events("model_deleted").await.len(), 1);
+    let _ = ADMIN_PASSWORD;
+}
+
+#[tokio::test]
+async fn list_searches_sorts_and_pages() {
+    let app = admin_app().await;
+    sqlx::query("insert into users (id, username, name) select gen_random_uuid(), 'user' || lpad(i::text, 2, '0'), 'U' from generate_series(0, 59) i")
+        .execute(&app.pool)
+        .await
+        .expect("users");
+    let page = app
+        .ok_fn("admin/users/list", json!({ "query": { "search": "user" } }))
+        .await;
+    assert_eq!(page["total"], 60);
+    assert_eq!(page["rows"].as_array().expect("rows").len(), 50);
+    assert_eq!(page["rows"][0]["username"], "user00");
+    let second = app
+        .ok_fn(
+            "admin/users/list",
+            json!({ "query": { "search": "user", "page": 1 } }),
+        )
+        .await;
+    assert_eq!(second["rows"].as_array().expect("rows").len(), 10);
+    let desc = app
+        .ok_fn(
+            "admin/users/list",
+            json!({ "query": { "search": "USER5", "sort": "username", "descending": true } }),
+        )
+        .await;
+    assert_eq!(desc["total"], 10);
+    assert_eq!(desc["rows"][0]["username"], "user59");
+    let literal = app
+        .ok_fn("admin/users/list", json!({ "query": { "search": "%" } }))
+        .await;
+    assert_eq!(literal["total"], 0, "% is searched literally");
+}
+
+#[tokio::test]
+async fn admins_cannot_delete_or_deactivate_themselves() {
+    let app = admin_app().await;
+    let id: uuid::Uuid = sqlx::query_scalar("select id from users where username = 'akadmin'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("id");
+    let res = app.json_fn("admin/users/delete", json!({ "id": id })).await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("You cannot delete yourself.")
+    );
+    let saved = app
+        .ok_fn("admin/users/update", json!({ "id": id, "form": { "username": "akadmin", "email": "admin@example.com", "is_active": false } }))
+        .await;
+    assert_eq!(
+        saved,
+        json!({ "Invalid": { "is_active": "You cannot deactivate yourself." } })
+    );
+}
+
+#[tokio::test]
+async fn recovery_link_from_admin() {
+    let app = admin_app().await;
+    let id = app.create_user("jane", "jane-password-1").await;
+    let link: String = serde_json::from_value(
+        app.ok_fn("admin/users/recovery-link", json!({ "id": id }))
+            .await,
+    )
+    .expect("link");
+    assert!(
+        link.starts_with(&format!("{}/if/flow/recovery/?token=", app.address)),
+        "{link}"
+    );
+    let token = link.rsplit_once("token=").expect("token").1;
+    let jane = app.new_browser();
+    let view = jane.load_flow("recovery", &[("token", token)]).await;
+    assert_eq!(view["Found"]["challenge"]["component"], "redirect");
+    let created = app.events("model_created").await;
+    assert!(
+        !created.iter().any(|e| e.2.to_string().contains(token)),
+        "the key is never logged"
+    );
+}

@@ -1,0 +1,14 @@
+//! Integration tests: each spawns Ward on port 0 against a fresh database in the scratch cluster
+//! (`DATABASE_URL`, started by `make test`).
+mod admin_activity;
+mod admin_groups;
+mod admin_users;
+mod flows;
+mod health;
+mod helpers;
+mod interfaces;
+mod login;
+mod portal;
+mod recovery;
+mod security;
+mod setup;
