@@ -271,3 +271,50 @@ async fn recovery_link_from_admin() {
         "the key is never logged"
     );
 }
+
+/// A narrow search sorts its matches itself, the full list walks an index: same order.
+#[tokio::test]
+async fn both_list_plans_sort_alike() {
+    let app = admin_app().await;
+    sqlx::query(
+        "insert into users (id, username, name, email, last_login)
+         select gen_random_uuid(),
+                (array['Zed', 'alice', 'Bob', 'bob2', 'ALAN'])[1 + i % 5] || '-' || i,
+                (array['b', 'A', 'a', 'C'])[1 + i % 4],
+                case when i % 3 = 0 then null else 'M' || i || '@example.com' end,
+                case when i % 4 = 0 then null else now() - (i || ' hours')::interval end
+           from generate_series(0, 29) i",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("users");
+    for sort in ["username", "name", "email", "last_login"] {
+        for descending in [false, true] {
+            let names = |page: serde_json::Value| -> Vec<String> {
+                page["rows"]
+                    .as_array()
+                    .expect("rows")
+                    .iter()
+                    .map(|r| r["username"].as_str().expect("username").to_owned())
+                    .filter(|u| u != "akadmin")
+                    .collect()
+            };
+            let all = names(
+                app.ok_fn(
+                    "admin/users/list",
+                    json!({ "query": { "sort": sort, "descending": descending } }),
+                )
+                .await,
+            );
+            let narrow = names(
+                app.ok_fn(
+                    "admin/users/list",
+                    json!({ "query": { "search": "-", "sort": sort, "descending": descending } }),
+                )
+                .await,
+            );
+            assert_eq!(all.len(), 30);
+            assert_eq!(all, narrow, "sort {sort} descending {descending}");
+        }
+    }
+}
