@@ -23,7 +23,7 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
-    /// Print a one-time link (valid 1 hour) that signs USERNAME in.
+    /// Print a one-time link (valid for the default token duration, 30 minutes unless changed) that signs USERNAME in.
     CreateRecoveryKey { username: String },
     /// Exit 0 when the local server answers /-/health/live/ (for container health checks).
     Healthcheck,

@@ -16,6 +16,8 @@ pub struct Config {
     pub bootstrap_password: Option<String>,
     pub bootstrap_email: Option<String>,
     pub bootstrap_token: Option<String>,
+    /// Whether this process also runs a background worker (WARD_WORKER, default true).
+    pub worker: bool,
 }
 
 /// The installation's secret key. Debug output is redacted.
@@ -59,6 +61,11 @@ impl Config {
             bootstrap_password: var("WARD_BOOTSTRAP_PASSWORD"),
             bootstrap_email: var("WARD_BOOTSTRAP_EMAIL"),
             bootstrap_token: var("WARD_BOOTSTRAP_TOKEN"),
+            worker: match var("WARD_WORKER").as_deref() {
+                None | Some("true" | "1") => true,
+                Some("false" | "0") => false,
+                Some(other) => bail!("WARD_WORKER: expected true or false, got {other}"),
+            },
         })
     }
 

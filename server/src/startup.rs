@@ -19,6 +19,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     embedded: Option<EmbeddedPostgres>,
+    worker: bool,
 }
 
 impl Application {
@@ -58,6 +59,7 @@ impl Application {
             leptos_options: leptos_options(),
             settings: Arc::new(Settings {
                 trusted_proxies: config.trusted_proxies.clone(),
+                started: std::time::Instant::now(),
             }),
         };
         if !system::setup_completed(&state.pool).await? {
@@ -70,6 +72,7 @@ impl Application {
             listener,
             state,
             embedded,
+            worker: config.worker,
         })
     }
 
@@ -83,14 +86,9 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then stops the embedded database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let store = app::ssr::sessions::store(&self.state.pool);
-        let cleanup = tokio::spawn(
-            tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
-                store,
-                tokio::time::Duration::from_secs(600),
-            ),
-        );
-        let retention = tokio::spawn(apply_retention(self.state.pool.clone()));
+        let worker = self
+            .worker
+            .then(|| tokio::spawn(app::ssr::jobs::Worker::new(self.state.pool.clone()).run()));
         tracing::info!("listening on {}", self.listener.local_addr()?);
         let router = build_router(self.state);
         axum::serve(
@@ -99,8 +97,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-        cleanup.abort();
-        retention.abort();
+        if let Some(w) = worker {
+            w.abort();
+        }
         if let Some(pg) = self.embedded {
             pg.stop().await?;
         }
@@ -153,19 +152,6 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .with_state(state)
-}
-
-/// Applies event retention now and then every hour.
-async fn apply_retention(pool: sqlx::PgPool) {
-    let mut every = tokio::time::interval(tokio::time::Duration::from_secs(3600));
-    loop {
-        every.tick().await;
-        match app::ssr::retention::apply(&pool).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(deleted = n, "event retention applied"),
-            Err(e) => tracing::error!(error = %e, "event retention failed"),
-        }
-    }
 }
 
 fn leptos_options() -> LeptosOptions {

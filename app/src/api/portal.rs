@@ -1,16 +1,28 @@
 //! Server functions of the user portal: any signed-in user, about their own account only.
 use crate::types::activity::{EventRow, SessionRow};
 use crate::types::directory::Saved;
+use crate::types::user::{ProfileForm, ProfileRules};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-/// Signed-in users: change their name and email.
+/// Signed-in users: change their username, name and email, as far as the settings allow.
 #[server(prefix = "/-/fn", endpoint = "me/profile", input = Json)]
-pub async fn my_update_profile(name: String, email: String) -> Result<Saved<()>, ServerFnError> {
+pub async fn my_update_profile(profile: ProfileForm) -> Result<Saved<()>, ServerFnError> {
     use crate::api::context::{Request, public};
     let req = Request::extract().await?;
     let me = req.require_user().await?;
-    crate::ssr::account::update_profile(&req.state.pool, &me, req.client.ip, &name, &email)
+    crate::ssr::account::update_profile(&req.state.pool, &me, req.client.ip, &profile)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: which of their profile fields they may change.
+#[server(prefix = "/-/fn", endpoint = "me/profile/rules", input = Json)]
+pub async fn my_profile_rules() -> Result<ProfileRules, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    req.require_user().await?;
+    crate::ssr::account::profile_rules(&req.state.pool)
         .await
         .map_err(public)
 }

@@ -6,18 +6,16 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
-/// Sections: (label, link). A section without a link is not built yet and shows disabled.
-const NAV: [(&str, Option<&str>); 10] = [
-    ("Dashboard", Some("/if/admin/")),
-    ("Applications", None),
-    ("Events", Some("/if/admin/events/")),
-    ("Flows & Stages", None),
-    ("Policies", None),
-    ("Users", Some("/if/admin/users/")),
-    ("Groups", Some("/if/admin/groups/")),
-    ("Sessions", Some("/if/admin/sessions/")),
-    ("Tokens", Some("/if/admin/tokens/")),
-    ("System", None),
+/// Sections: (label, link). Only what is built is listed.
+const NAV: [(&str, &str); 8] = [
+    ("Dashboard", "/if/admin/"),
+    ("Events", "/if/admin/events/"),
+    ("Users", "/if/admin/users/"),
+    ("Groups", "/if/admin/groups/"),
+    ("Sessions", "/if/admin/sessions/"),
+    ("Tokens", "/if/admin/tokens/"),
+    ("Tasks", "/if/admin/system/tasks/"),
+    ("Settings", "/if/admin/system/settings/"),
 ];
 
 #[component]
@@ -35,24 +33,19 @@ pub fn AdminShell(#[prop(into)] title: String, children: ChildrenFn) -> impl Int
                         <div class="flex flex-col md:flex-row">
                             <nav aria-label="Admin" class="border-b border-slate-200 bg-white p-3 md:min-h-[calc(100vh-57px)] md:w-56 md:border-b-0 md:border-r dark:border-slate-800 dark:bg-slate-900">
                                 <ul class="flex gap-1 overflow-x-auto text-sm md:flex-col">
-                                    {NAV.iter().map(|(label, href)| match href {
-                                        Some(href) => {
-                                            let href = *href;
-                                            let active = move || {
-                                                let path = location.pathname.get();
-                                                if href == "/if/admin/" { path == href } else { path.starts_with(href) }
-                                            };
-                                            view! {
-                                                <li><A href=href attr:class=move || if active() {
-                                                    "block whitespace-nowrap rounded-md bg-indigo-50 px-3 py-2 font-medium text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300"
-                                                } else {
-                                                    "block whitespace-nowrap rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-                                                }>{*label}</A></li>
-                                            }.into_any()
+                                    {NAV.iter().map(|(label, href)| {
+                                        let href = *href;
+                                        let active = move || {
+                                            let path = location.pathname.get();
+                                            if href == "/if/admin/" { path == href } else { path.starts_with(href) }
+                                        };
+                                        view! {
+                                            <li><A href=href attr:class=move || if active() {
+                                                "block whitespace-nowrap rounded-md bg-indigo-50 px-3 py-2 font-medium text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300"
+                                            } else {
+                                                "block whitespace-nowrap rounded-md px-3 py-2 text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                                            }>{*label}</A></li>
                                         }
-                                        None => view! {
-                                            <li><span aria-disabled="true" title="Not available yet" class="block cursor-default whitespace-nowrap rounded-md px-3 py-2 text-slate-400 dark:text-slate-500">{*label}</span></li>
-                                        }.into_any(),
                                     }).collect_view()}
                                 </ul>
                             </nav>

@@ -2,7 +2,7 @@
 use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
-pub const INPUT_CLASS: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900";
+pub const INPUT_CLASS: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm outline-none focus:ring-2 focus:ring-indigo-500 read-only:bg-slate-100 read-only:text-slate-500 dark:border-slate-700 dark:bg-slate-900 dark:read-only:bg-slate-800";
 pub const BUTTON_CLASS: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow hover:bg-indigo-500 disabled:opacity-60";
 pub const SECONDARY_CLASS: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800";
 
@@ -16,6 +16,9 @@ pub fn TextInput(
     errors: RwSignal<FieldErrors>,
     #[prop(into, default = "text".to_string())] kind: String,
     #[prop(default = false)] multiline: bool,
+    /// Shown but not editable (e.g. a field the settings lock).
+    #[prop(default = false)]
+    readonly: bool,
 ) -> impl IntoView {
     let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
@@ -29,7 +32,7 @@ pub fn TextInput(
         .into_any()
     } else {
         view! {
-            <input id=id.clone() type=kind class=INPUT_CLASS aria-describedby=error_id.clone()
+            <input id=id.clone() type=kind class=INPUT_CLASS aria-describedby=error_id.clone() readonly=readonly
                 aria-invalid=move || error.get().is_some().to_string()
                 prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
         }

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod confirm;
 pub mod field;
 pub mod flow_card;
+pub mod form;
 pub mod inputs;
 pub mod layout;
 pub mod stages;

@@ -3,36 +3,65 @@ use crate::ssr::Result;
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::crypto::password;
 use crate::ssr::events::{self, NewEvent};
+use crate::ssr::settings;
 use crate::ssr::users::{self, User};
 use crate::types::directory::Saved;
 use crate::types::flow::FieldErrors;
-use crate::types::validated::{Email, check_new_password};
+use crate::types::user::{ProfileForm, ProfileRules};
+use crate::types::validated::{Email, Username, check_new_password};
 use serde_json::{Map, json};
 use sqlx::PgPool;
 
-/// Name and email; the email is validated again and must stay unique.
+/// Username, name and email, each only if the system settings let users change it; the
+/// username and email are validated again and must stay unique.
 pub async fn update_profile(
     pool: &PgPool,
     me: &User,
     ip: std::net::IpAddr,
-    name: &str,
-    email: &str,
+    form: &ProfileForm,
 ) -> Result<Saved<()>> {
+    let rules = settings::load(pool).await?;
     let mut errors = FieldErrors::new();
-    let name = name.trim();
+    let locked = "Your administrator does not allow changing this.";
+    let username = match Username::parse(&form.username) {
+        Ok(u) if u.as_str() != me.username && !rules.allow_change_username => {
+            errors.insert("username".into(), locked.into());
+            None
+        }
+        Ok(u) => Some(u),
+        Err(m) => {
+            errors.insert("username".into(), m);
+            None
+        }
+    };
+    let name = form.name.trim();
     if name.chars().count() > 256 {
         errors.insert("name".into(), "Names have at most 256 characters.".into());
+    } else if name != me.name && !rules.allow_change_name {
+        errors.insert("name".into(), locked.into());
     }
-    let email = Email::parse(email)
-        .map_err(|m| errors.insert("email".into(), m))
-        .ok();
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
+    let email = match Email::parse(&form.email) {
+        Ok(e) if Some(e.as_str()) != me.email.as_deref() && !rules.allow_change_email => {
+            errors.insert("email".into(), locked.into());
+            None
+        }
+        Ok(e) => Some(e),
+        Err(m) => {
+            errors.insert("email".into(), m);
+            None
+        }
+    };
+    let (Some(username), Some(email)) = (username, email) else {
         return Ok(Saved::Invalid(errors));
     };
+    if !errors.is_empty() {
+        return Ok(Saved::Invalid(errors));
+    }
     let mut tx = pool.begin().await?;
     let r = sqlx::query!(
-        "update users set name = $2, email = $3 where id = $1",
+        "update users set username = $2, name = $3, email = $4 where id = $1",
         me.id,
+        username.as_str() as &str,
         name,
         email.as_str() as &str
     )
@@ -47,10 +76,12 @@ pub async fn update_profile(
         Ok(_) => {}
     }
     let before = Map::from_iter([
+        ("username".to_string(), json!(me.username)),
         ("name".to_string(), json!(me.name)),
         ("email".to_string(), json!(me.email)),
     ]);
     let after = Map::from_iter([
+        ("username".to_string(), json!(username.as_str())),
         ("name".to_string(), json!(name)),
         ("email".to_string(), json!(email.as_str())),
     ]);
@@ -63,13 +94,23 @@ pub async fn update_profile(
             audit::MODEL_UPDATED,
             "user",
             me.id,
-            &me.username,
+            username.as_str(),
             changes,
         )
         .await?;
     }
     tx.commit().await?;
     Ok(Saved::Ok(()))
+}
+
+/// Which profile fields the signed-in user may change.
+pub async fn profile_rules(pool: &PgPool) -> Result<ProfileRules> {
+    let s = settings::load(pool).await?;
+    Ok(ProfileRules {
+        username: s.allow_change_username,
+        name: s.allow_change_name,
+        email: s.allow_change_email,
+    })
 }
 
 /// A new password, after the current one is proven.

@@ -4,7 +4,7 @@ use crate::types::activity::{DashboardStats, HourBucket};
 use sqlx::PgPool;
 
 /// Counts, logins and failed logins per hour over the last 24 hours, and database facts.
-pub async fn stats(pool: &PgPool) -> Result<DashboardStats> {
+pub async fn stats(pool: &PgPool, uptime: std::time::Duration) -> Result<DashboardStats> {
     let counts = sqlx::query!(
         r#"select (select count(*) from users) as "users!", (select count(*) from groups) as "groups!",
                   (select count(*) from user_sessions where expires_at > now()) as "sessions!",
@@ -42,5 +42,7 @@ pub async fn stats(pool: &PgPool) -> Result<DashboardStats> {
             .next()
             .unwrap_or_default()
             .to_string(),
+        uptime_secs: uptime.as_secs(),
+        worker: crate::ssr::jobs::status::workers(pool).await?,
     })
 }

@@ -10,7 +10,7 @@ pub async fn apply(pool: &PgPool) -> Result<u64> {
         let done = sqlx::query!(
             r#"delete from events where id in (
                  select id from events
-                  where created_at < now() - make_interval(days => (select event_retention_days from system_state))
+                  where created_at < now() - make_interval(days => (select event_retention_days from settings))
                   limit 10000)"#
         )
         .execute(pool)

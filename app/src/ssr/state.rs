@@ -16,6 +16,8 @@ pub struct AppState {
 pub struct Settings {
     /// Peers whose X-Forwarded-For / X-Forwarded-Proto are believed.
     pub trusted_proxies: Vec<IpNetwork>,
+    /// When this process started, for the uptime the dashboard shows.
+    pub started: std::time::Instant,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -81,7 +81,8 @@ pub async fn create(
     let Some(user) = user.filter(|_| errors.is_empty()) else {
         return Ok(Saved::Invalid(errors));
     };
-    let key = secret::random_token(32);
+    let length = crate::ssr::settings::load(pool).await?.default_token_length;
+    let key = secret::random_key(usize::try_from(length).unwrap_or(60));
     let id = Uuid::new_v4();
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query!(

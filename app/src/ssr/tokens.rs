@@ -59,7 +59,7 @@ pub async fn consume(db: impl PgExecutor<'_>, intent: Intent, key: &str) -> Resu
     .await?)
 }
 
-/// A single-use recovery link path (valid 1 h) that signs the user in through the `recovery`
+/// A single-use recovery link path (valid for the default token duration setting) that signs the user in through the `recovery`
 /// flow. `actor` is the admin who asked (None from the command line).
 pub async fn recovery_link(
     pool: &sqlx::PgPool,
@@ -70,6 +70,9 @@ pub async fn recovery_link(
         .await?
         .ok_or(crate::ssr::Error::NotFound)?;
     let identifier = format!("recovery-{}-{}", target.username, secret::random_token(4));
+    let minutes = crate::ssr::settings::load(pool)
+        .await?
+        .default_token_duration_minutes;
     let mut tx = pool.begin().await?;
     let key = create(
         &mut *tx,
@@ -77,7 +80,7 @@ pub async fn recovery_link(
         Intent::Recovery,
         &identifier,
         None,
-        Some(time::Duration::hours(1)),
+        Some(time::Duration::minutes(i64::from(minutes))),
     )
     .await?;
     if let Some(actor) = actor {

@@ -70,4 +70,6 @@ pub struct DashboardStats {
     pub hours: Vec<HourBucket>,
     pub version: String,
     pub database: String,
+    pub uptime_secs: u64,
+    pub worker: super::system::WorkerStatus,
 }

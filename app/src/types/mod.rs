@@ -2,5 +2,6 @@
 pub mod activity;
 pub mod directory;
 pub mod flow;
+pub mod system;
 pub mod user;
 pub mod validated;

@@ -8,3 +8,19 @@ pub struct Me {
     pub email: String,
     pub is_superuser: bool,
 }
+
+/// What a user edits on their own profile.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileForm {
+    pub username: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// Which profile fields users may change (system settings).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileRules {
+    pub username: bool,
+    pub name: bool,
+    pub email: bool,
+}

@@ -33,7 +33,42 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
             "admin/groups/set-member",
             json!({ "group": nobody, "user": nobody, "add": true }),
         ),
+        ("admin/sessions/list", json!({})),
+        ("admin/sessions/revoke", json!({ "id": nobody })),
+        ("admin/events/list", json!({ "query": {} })),
+        ("admin/tokens/list", json!({})),
+        (
+            "admin/tokens/create",
+            json!({ "form": { "identifier": "t1", "username": "akadmin", "intent": "api" } }),
+        ),
+        ("admin/tokens/delete", json!({ "id": nobody })),
+        ("admin/dashboard", json!({})),
+        ("admin/settings", json!({})),
+        (
+            "admin/settings/save",
+            json!({ "settings": {
+                "avatars": "initials", "allow_change_username": false, "allow_change_name": true,
+                "allow_change_email": true, "event_retention_days": 365,
+                "default_token_length": 60, "default_token_duration_minutes": 30 } }),
+        ),
+        ("admin/tasks", json!({})),
+        ("admin/tasks/run", json!({ "kind": "expired_cleanup" })),
     ]
+}
+
+/// The table above must name every admin server function there is.
+#[test]
+fn every_admin_function_is_in_the_permission_table() {
+    let listed: std::collections::BTreeSet<String> = admin_calls()
+        .into_iter()
+        .map(|(e, _)| format!("/-/fn/{e}"))
+        .collect();
+    let registered: std::collections::BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_owned())
+        .filter(|p| p.starts_with("/-/fn/admin/"))
+        .collect();
+    assert!(registered.len() >= 20, "{registered:?}");
+    assert_eq!(listed, registered);
 }
 
 pub async fn admin_app() -> TestApp {

@@ -36,6 +36,8 @@ async fn config(trusted: &str) -> Config {
     cfg.listen = "127.0.0.1:0".parse().expect("addr");
     cfg.database_url = Some(url.to_string());
     cfg.data_dir = std::env::temp_dir().join(&name);
+    // Tests drive workers themselves, so a background one would race them.
+    cfg.worker = false;
     cfg.secret_key = server::config::SecretKey("test-secret-key-test-secret-key-0123456789".into());
     cfg.trusted_proxies = server::config::parse_cidrs(trusted).expect("cidrs");
     cfg.bootstrap_password = None;

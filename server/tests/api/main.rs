@@ -2,6 +2,7 @@
 //! (`DATABASE_URL`, started by `make test`).
 mod admin_activity;
 mod admin_groups;
+mod admin_system;
 mod admin_users;
 mod flows;
 mod health;

@@ -1,8 +1,9 @@
 use crate::helpers::spawn_app;
 use serde_json::json;
 
-const PORTAL_CALLS: [&str; 5] = [
+const PORTAL_CALLS: [&str; 6] = [
     "me/profile",
+    "me/profile/rules",
     "me/password",
     "me/sessions",
     "me/sessions/revoke",
@@ -13,7 +14,8 @@ const PORTAL_CALLS: [&str; 5] = [
 async fn portal_functions_need_a_signed_in_user() {
     let app = spawn_app().await;
     let bodies = [
-        json!({ "name": "x", "email": "x@example.com" }),
+        json!({ "profile": { "username": "x", "name": "x", "email": "x@example.com" } }),
+        json!({}),
         json!({ "current": "a", "new": "b", "repeat": "b" }),
         json!({}),
         json!({ "id": "00000000-0000-0000-0000-000000000000" }),
@@ -38,7 +40,7 @@ async fn users_change_their_profile_and_password() {
     let taken = app
         .ok_fn(
             "me/profile",
-            json!({ "name": "Jane", "email": "JOHN@example.com" }),
+            json!({ "profile": { "username": "jane", "name": "Jane", "email": "JOHN@example.com" } }),
         )
         .await;
     assert_eq!(
@@ -46,7 +48,10 @@ async fn users_change_their_profile_and_password() {
         json!({ "Invalid": { "email": "This email address is already in use." } })
     );
     let bad = app
-        .ok_fn("me/profile", json!({ "name": "Jane", "email": "jane@" }))
+        .ok_fn(
+            "me/profile",
+            json!({ "profile": { "username": "jane", "name": "Jane", "email": "jane@" } }),
+        )
         .await;
     assert_eq!(
         bad,
@@ -55,7 +60,7 @@ async fn users_change_their_profile_and_password() {
     assert_eq!(
         app.ok_fn(
             "me/profile",
-            json!({ "name": "Jane D", "email": "jd@example.com" })
+            json!({ "profile": { "username": "jane", "name": "Jane D", "email": "jd@example.com" } })
         )
         .await,
         json!({ "Ok": null })
@@ -143,4 +148,57 @@ async fn users_see_and_revoke_only_their_own_sessions() {
         .await;
     assert_eq!(phone.get("/if/user/").await.status(), 302);
     assert_eq!(app.get("/if/user/").await.status(), 200);
+}
+
+/// The username is locked by default; an admin setting opens it, and the other fields can be
+/// locked the same way.
+#[tokio::test]
+async fn profile_changes_follow_the_settings() {
+    let app = spawn_app().await;
+    app.create_user("jane", "jane-password-1").await;
+    app.create_user("john", "john-password-1").await;
+    app.login("jane", "jane-password-1").await;
+    let profile = |username: &str, name: &str| json!({ "profile": { "username": username, "name": name, "email": "jane@example.com" } });
+    let locked = json!("Your administrator does not allow changing this.");
+    assert_eq!(
+        app.ok_fn("me/profile/rules", json!({})).await,
+        json!({ "username": false, "name": true, "email": true })
+    );
+    let refused = app.ok_fn("me/profile", profile("janet", "Jane")).await;
+    assert_eq!(refused["Invalid"]["username"], locked);
+    assert_eq!(app.ok_fn("me", json!(null)).await["username"], "jane");
+
+    sqlx::query("update settings set allow_change_username = true, allow_change_name = false")
+        .execute(&app.pool)
+        .await
+        .expect("settings");
+    let taken = app
+        .ok_fn("me/profile", profile("JOHN", "jane Example"))
+        .await;
+    assert_eq!(
+        taken["Invalid"]["username"],
+        "This username is already taken."
+    );
+    let bad = app
+        .ok_fn("me/profile", profile("jane doe", "jane Example"))
+        .await;
+    assert!(bad["Invalid"]["username"].is_string(), "{bad}");
+    let name_locked = app.ok_fn("me/profile", profile("janet", "Someone")).await;
+    assert_eq!(name_locked["Invalid"]["name"], locked);
+    assert_eq!(
+        app.ok_fn("me/profile", profile("janet", "jane Example"))
+            .await,
+        json!({ "Ok": null })
+    );
+    assert_eq!(app.ok_fn("me", json!(null)).await["username"], "janet");
+    let changed = app.events("model_updated").await;
+    assert!(
+        changed
+            .iter()
+            .any(|(_, _, c)| c["diff"]["username"] == json!({ "old": "jane", "new": "janet" })),
+        "{changed:?}"
+    );
+    app.logout().await;
+    app.login("janet", "jane-password-1").await;
+    assert_eq!(app.ok_fn("me", json!(null)).await["username"], "janet");
 }

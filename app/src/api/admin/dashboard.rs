@@ -8,7 +8,7 @@ pub async fn admin_dashboard() -> Result<DashboardStats, ServerFnError> {
     use crate::api::context::{Request, public};
     let req = Request::extract().await?;
     req.require_admin().await?;
-    crate::ssr::dashboard::stats(&req.state.pool)
+    crate::ssr::dashboard::stats(&req.state.pool, req.state.settings.started.elapsed())
         .await
         .map_err(public)
 }

@@ -3,5 +3,6 @@ pub mod dashboard;
 pub mod events;
 pub mod groups;
 pub mod sessions;
+pub mod system;
 pub mod tokens;
 pub mod users;

@@ -6,6 +6,7 @@ use crate::components::chart::LoginChart;
 use crate::components::toast::error_text;
 use crate::types::activity::EventQuery;
 use crate::types::directory::Saved;
+use crate::types::system::WorkerStatus;
 use leptos::prelude::*;
 
 const CARD: &str =
@@ -36,8 +37,15 @@ pub fn AdminDashboard() -> impl IntoView {
                             </section>
                             <section class=format!("mt-4 {CARD} text-sm")>
                                 <h2 class="mb-2 font-semibold">"System"</h2>
-                                <p>{format!("Ward {}", s.version)}</p>
-                                <p>{s.database}</p>
+                                <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+                                    <dt class="text-slate-500">"Version"</dt><dd>{format!("Ward {}", s.version)}</dd>
+                                    <dt class="text-slate-500">"Database"</dt><dd>{s.database}</dd>
+                                    <dt class="text-slate-500">"Uptime"</dt><dd id="uptime">{uptime(s.uptime_secs)}</dd>
+                                    <dt class="text-slate-500">"Workers"</dt>
+                                    <dd id="worker-status" class=if s.worker.workers == 0 { "text-red-600" } else { "" }>
+                                        {worker_text(&s.worker)}
+                                    </dd>
+                                </dl>
                             </section>
                         }.into_any(),
                         Err(e) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
@@ -64,4 +72,25 @@ pub fn AdminDashboard() -> impl IntoView {
             </section>
         </AdminShell>
     }
+}
+
+fn uptime(secs: u64) -> String {
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+fn worker_text(w: &WorkerStatus) -> String {
+    let connected = match w.workers {
+        0 => "No worker connected".to_string(),
+        1 => "1 worker connected".to_string(),
+        n => format!("{n} workers connected"),
+    };
+    format!(
+        "{connected} · {} queued · {} failed in 24 h",
+        w.queued, w.failed_24h
+    )
 }

@@ -5,9 +5,10 @@ use crate::api::admin::groups::{
 use crate::api::admin::users::admin_list_users;
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
+use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::toast::{error_text, use_toasts};
-use crate::types::directory::{GroupForm, GroupRow, Saved, UserQuery};
+use crate::types::directory::{GroupForm, GroupRow, UserQuery};
 use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
@@ -79,7 +80,6 @@ fn GroupEditor(
     save: ServerAction<AdminSaveGroup>,
     delete: ServerAction<AdminDeleteGroup>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let id = group.as_ref().map(|g| g.id.clone()).unwrap_or_default();
     let name = RwSignal::new(group.as_ref().map(|g| g.name.clone()).unwrap_or_default());
     let parent = RwSignal::new(
@@ -96,18 +96,7 @@ fn GroupEditor(
             .unwrap_or_else(|| "{}".into()),
     );
     let errors = RwSignal::new(FieldErrors::new());
-    let seen = save.version().get_untracked();
-    Effect::new(move |_| {
-        if save.version().get() == seen {
-            return;
-        }
-        match save.value().get() {
-            Some(Ok(Saved::Ok(_))) => toasts.ok("Group saved."),
-            Some(Ok(Saved::Invalid(e))) => errors.set(e),
-            Some(Err(e)) => toasts.error(error_text(&e)),
-            None => {}
-        }
-    });
+    on_saved(*save, errors, "Group saved.", |_| {});
     let save_id = id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -2,6 +2,8 @@ pub mod dashboard;
 pub mod events;
 pub mod groups;
 pub mod sessions;
+pub mod settings;
+pub mod tasks;
 pub mod tokens;
 pub mod user_detail;
 pub mod users;

@@ -2,9 +2,10 @@
 use crate::api::admin::tokens::{AdminCreateToken, AdminDeleteToken, admin_list_tokens};
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
+use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, INPUT_CLASS, TextInput};
 use crate::components::toast::{error_text, use_toasts};
-use crate::types::directory::{Saved, TokenForm};
+use crate::types::directory::{TokenCreated, TokenForm};
 use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
@@ -26,16 +27,12 @@ pub fn AdminTokens() -> impl IntoView {
     let intent = RwSignal::new("api".to_string());
     let errors = RwSignal::new(FieldErrors::new());
     let shown_key = RwSignal::new(None::<String>);
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(Saved::Ok(created))) => {
-            errors.set(FieldErrors::new());
-            shown_key.set(Some(created.key));
-            toasts.ok("Token created.");
-        }
-        Some(Ok(Saved::Invalid(e))) => errors.set(e),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_saved(
+        *create,
+        errors,
+        "Token created.",
+        move |created: TokenCreated| shown_key.set(Some(created.key)),
+    );
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => toasts.ok("Token deleted."),
         Some(Err(e)) => toasts.error(error_text(&e)),

@@ -7,6 +7,7 @@ use crate::api::admin::users::{
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
+use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::toast::{error_text, use_toasts};
 use crate::types::activity::EventQuery;
@@ -53,15 +54,7 @@ fn UserEditor(detail: UserDetail, all_groups: Vec<GroupRef>) -> impl IntoView {
     );
     let errors = RwSignal::new(FieldErrors::new());
     let update = ServerAction::<AdminUpdateUser>::new();
-    Effect::new(move |_| match update.value().get() {
-        Some(Ok(Saved::Ok(()))) => {
-            errors.set(FieldErrors::new());
-            toasts.ok("Saved.");
-        }
-        Some(Ok(Saved::Invalid(e))) => errors.set(e),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_saved(*update, errors, "Saved.", |()| {});
     let save_id = id.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -133,19 +126,11 @@ fn UserEditor(detail: UserDetail, all_groups: Vec<GroupRef>) -> impl IntoView {
 
 #[component]
 fn PasswordPanel(id: String) -> impl IntoView {
-    let toasts = use_toasts();
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let set = ServerAction::<AdminSetPassword>::new();
-    Effect::new(move |_| match set.value().get() {
-        Some(Ok(Saved::Ok(()))) => {
-            errors.set(FieldErrors::new());
-            password.set(String::new());
-            toasts.ok("Password set.");
-        }
-        Some(Ok(Saved::Invalid(e))) => errors.set(e),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
+    on_saved(*set, errors, "Password set.", move |()| {
+        password.set(String::new())
     });
     view! {
         <form class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"

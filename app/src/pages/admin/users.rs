@@ -1,9 +1,10 @@
 //! Admin → Users: search, sort, pages, and creating users.
 use crate::api::admin::users::{AdminCreateUser, admin_list_users};
 use crate::components::admin_shell::{AdminShell, PageHeader};
+use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, SECONDARY_CLASS, TextInput};
-use crate::components::toast::{error_text, use_toasts};
-use crate::types::directory::{Saved, UserForm, UserQuery, UserSort};
+use crate::components::toast::error_text;
+use crate::types::directory::{UserForm, UserQuery, UserSort};
 use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -97,7 +98,6 @@ pub fn AdminUsers() -> impl IntoView {
 /// The create form: on success, go to the new user's page.
 #[component]
 fn CreateUser() -> impl IntoView {
-    let toasts = use_toasts();
     let navigate = use_navigate();
     let (username, name, email) = (
         RwSignal::new(String::new()),
@@ -107,14 +107,8 @@ fn CreateUser() -> impl IntoView {
     let (active, service) = (RwSignal::new(true), RwSignal::new(false));
     let errors = RwSignal::new(FieldErrors::new());
     let create = ServerAction::<AdminCreateUser>::new();
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(Saved::Ok(id))) => {
-            toasts.ok("User created.");
-            navigate(&format!("/if/admin/users/{id}/"), Default::default());
-        }
-        Some(Ok(Saved::Invalid(e))) => errors.set(e),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
+    on_saved(*create, errors, "User created.", move |id| {
+        navigate(&format!("/if/admin/users/{id}/"), Default::default())
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

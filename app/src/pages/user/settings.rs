@@ -1,14 +1,14 @@
 //! `/if/user/settings/`: profile, password, own sessions and recent events.
 use crate::api::me::current_user;
 use crate::api::portal::{
-    MyChangePassword, MyRevokeSession, MyUpdateProfile, my_events, my_sessions,
+    MyChangePassword, MyRevokeSession, MyUpdateProfile, my_events, my_profile_rules, my_sessions,
 };
+use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::layout::TopBar;
 use crate::components::toast::{ToastHost, error_text, use_toasts};
-use crate::types::directory::Saved;
 use crate::types::flow::FieldErrors;
-use crate::types::user::Me;
+use crate::types::user::{Me, ProfileForm, ProfileRules};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,23 +17,25 @@ const CARD: &str = "space-y-4 rounded-lg border border-slate-200 bg-white p-4 da
 #[component]
 pub fn UserSettings() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
+    let rules = Resource::new(|| (), |_| my_profile_rules());
     view! {
         <Title text="Settings – Ward"/>
         <Suspense fallback=|| view! { <p class="p-8 text-center text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! {
+                match (me.await, rules.await) {
+                    (Ok(Some(me)), Ok(rules)) => view! {
                         <TopBar me=me.clone()/>
                         <main class="mx-auto grid max-w-5xl gap-6 p-4 md:grid-cols-2 md:p-6">
                             <h1 class="text-2xl font-semibold md:col-span-2">"Settings"</h1>
-                            <Profile me/>
+                            <Profile me rules/>
                             <Password/>
                             <Sessions/>
                             <Events/>
                         </main>
                         <ToastHost/>
                     }.into_any(),
-                    _ => view! { <p class="p-8 text-center">"Please sign in."</p> }.into_any(),
+                    (Ok(None), _) => view! { <p class="p-8 text-center">"Please sign in."</p> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <p role="alert" class="p-8 text-center text-red-600">{error_text(&e)}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -41,27 +43,19 @@ pub fn UserSettings() -> impl IntoView {
 }
 
 #[component]
-fn Profile(me: Me) -> impl IntoView {
-    let toasts = use_toasts();
+fn Profile(me: Me, rules: ProfileRules) -> impl IntoView {
+    let username = RwSignal::new(me.username);
     let name = RwSignal::new(me.name);
     let email = RwSignal::new(me.email);
     let errors = RwSignal::new(FieldErrors::new());
     let save = ServerAction::<MyUpdateProfile>::new();
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(Saved::Ok(()))) => {
-            errors.set(FieldErrors::new());
-            toasts.ok("Profile saved.");
-        }
-        Some(Ok(Saved::Invalid(e))) => errors.set(e),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_saved(*save, errors, "Profile saved.", |()| {});
     view! {
-        <form novalidate class=CARD on:submit=move |ev| { ev.prevent_default(); save.dispatch(MyUpdateProfile { name: name.get(), email: email.get() }); }>
+        <form novalidate class=CARD on:submit=move |ev| { ev.prevent_default(); save.dispatch(MyUpdateProfile { profile: ProfileForm { username: username.get(), name: name.get(), email: email.get() } }); }>
             <h2 class="font-semibold">"Profile"</h2>
-            <p class="text-sm text-slate-500">{format!("Username: {}", me.username)}</p>
-            <TextInput form="profile" name="name" label="Name" value=name errors/>
-            <TextInput form="profile" name="email" label="Email" kind="email" value=email errors/>
+            <TextInput form="profile" name="username" label="Username" value=username errors readonly=!rules.username/>
+            <TextInput form="profile" name="name" label="Name" value=name errors readonly=!rules.name/>
+            <TextInput form="profile" name="email" label="Email" kind="email" value=email errors readonly=!rules.email/>
             <button type="submit" id="profile-save" class=BUTTON_CLASS>"Save"</button>
         </form>
     }
@@ -69,7 +63,6 @@ fn Profile(me: Me) -> impl IntoView {
 
 #[component]
 fn Password() -> impl IntoView {
-    let toasts = use_toasts();
     let (current, new, repeat) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
@@ -77,17 +70,10 @@ fn Password() -> impl IntoView {
     );
     let errors = RwSignal::new(FieldErrors::new());
     let change = ServerAction::<MyChangePassword>::new();
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(Saved::Ok(()))) => {
-            errors.set(FieldErrors::new());
-            for s in [current, new, repeat] {
-                s.set(String::new());
-            }
-            toasts.ok("Password changed.");
+    on_saved(*change, errors, "Password changed.", move |()| {
+        for s in [current, new, repeat] {
+            s.set(String::new());
         }
-        Some(Ok(Saved::Invalid(e))) => errors.set(e),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
     });
     view! {
         <form novalidate class=CARD on:submit=move |ev| {

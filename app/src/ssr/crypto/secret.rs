@@ -10,6 +10,24 @@ pub fn random_token(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// A random key of `chars` letters and digits (about 5.95 bits each), for API tokens.
+pub fn random_key(chars: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(chars);
+    let mut buf = [0u8; 64];
+    while out.len() < chars {
+        rand::rngs::OsRng.fill_bytes(&mut buf);
+        // 248 = 4 × 62: bytes at or above it are dropped so every symbol is equally likely.
+        for b in buf.iter().filter(|b| **b < 248) {
+            if out.len() == chars {
+                break;
+            }
+            out.push(char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
+        }
+    }
+    out
+}
+
 /// What is stored for a token: its SHA-256. Tokens have 256 bits of entropy, so a fast hash is
 /// enough, and it lets us look a token up by its digest.
 pub fn digest(token: &str) -> Vec<u8> {
@@ -26,6 +44,10 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_digest_is_stable() {
+        let k = random_key(60);
+        assert_eq!(k.len(), 60);
+        assert!(k.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(k, random_key(60));
         let a = random_token(32);
         assert_eq!(a.len(), 64);
         assert_ne!(a, random_token(32));

@@ -1,0 +1,69 @@
+//! The kinds of background work, their schedules and their handlers.
+use super::Job;
+use crate::ssr::Result;
+use sqlx::PgPool;
+use std::time::Duration;
+
+pub struct Kind {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Periodic kinds are re-queued this long after each run; the others run when enqueued.
+    pub every: Option<Duration>,
+}
+
+pub const EVENT_RETENTION: &str = "event_retention";
+pub const EXPIRED_CLEANUP: &str = "expired_cleanup";
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: EVENT_RETENTION,
+        title: "Delete events older than the retention setting",
+        every: Some(HOUR),
+    },
+    Kind {
+        name: EXPIRED_CLEANUP,
+        title: "Remove expired sessions, tokens and old task history",
+        every: Some(HOUR),
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// How long finished jobs stay visible as history.
+const HISTORY_DAYS: i32 = 7;
+
+pub async fn event_retention(pool: &PgPool, _job: &Job) -> Result<()> {
+    let deleted = crate::ssr::retention::apply(pool).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, "event retention applied");
+    }
+    Ok(())
+}
+
+pub async fn expired_cleanup(pool: &PgPool, _job: &Job) -> Result<()> {
+    use tower_sessions::ExpiredDeletion;
+    crate::ssr::sessions::store(pool)
+        .delete_expired()
+        .await
+        .map_err(crate::ssr::Error::internal)?;
+    sqlx::query!("delete from user_sessions where expires_at < now()")
+        .execute(pool)
+        .await?;
+    sqlx::query!("delete from tokens where expires_at < now()")
+        .execute(pool)
+        .await?;
+    sqlx::query!(
+        "delete from jobs where finished_at < now() - make_interval(days => $1)",
+        HISTORY_DAYS
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query!("delete from workers where last_seen < now() - interval '1 day'")
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! System DTOs: settings, background tasks, worker status.
+use serde::{Deserialize, Serialize};
+
+/// The system settings row, as the admin edits it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SystemSettings {
+    /// "none", "initials" or "gravatar".
+    pub avatars: String,
+    pub allow_change_username: bool,
+    pub allow_change_name: bool,
+    pub allow_change_email: bool,
+    pub event_retention_days: i32,
+    pub default_token_length: i32,
+    pub default_token_duration_minutes: i32,
+}
+
+/// One kind of background task, with its latest run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub kind: String,
+    pub title: String,
+    /// "every hour", "on demand", ...
+    pub schedule: String,
+    /// Whether "run now" makes sense for it.
+    pub runnable: bool,
+    /// RFC 3339 of the latest finished run, or empty.
+    pub last_run: String,
+    pub duration_ms: Option<i64>,
+    /// "done", "failed", "retrying", "running", "queued" or "never".
+    pub status: String,
+    pub error: String,
+    /// RFC 3339 of the next queued run, or empty.
+    pub next_run: String,
+}
+
+/// Workers seen recently, and the queue behind them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkerStatus {
+    /// Workers that reported in the last minute.
+    pub workers: i64,
+    pub queued: i64,
+    pub failed_24h: i64,
+}
