@@ -7,5 +7,6 @@ pub mod flow_card;
 pub mod form;
 pub mod inputs;
 pub mod layout;
+pub mod session_list;
 pub mod stages;
 pub mod toast;

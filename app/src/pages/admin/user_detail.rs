@@ -9,6 +9,7 @@ use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
+use crate::components::session_list::SessionList;
 use crate::components::toast::{error_text, use_toasts};
 use crate::types::activity::EventQuery;
 use crate::types::directory::{GroupRef, Saved, UserDetail, UserForm};
@@ -166,38 +167,18 @@ fn SessionsPanel(id: String) -> impl IntoView {
         move || (revoke.version().get(), id.clone()),
         |(_, id)| admin_list_sessions(Some(id)),
     );
-    Effect::new(move |_| {
-        if let Some(r) = revoke.value().get() {
-            match r {
-                Ok(()) => toasts.ok("Session revoked."),
-                Err(e) => toasts.error(error_text(&e)),
-            }
-        }
+    Effect::new(move |_| match revoke.value().get() {
+        Some(Ok(())) => toasts.ok("Session revoked."),
+        Some(Err(e)) => toasts.error(error_text(&e)),
+        None => {}
+    });
+    let revoke = Callback::new(move |id| {
+        revoke.dispatch(AdminRevokeSession { id });
     });
     view! {
         <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 class="font-semibold">"Sessions"</h2>
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"No active sessions."</p> }.into_any(),
-                        Ok(rows) => view! {
-                            <ul class="divide-y divide-slate-100 text-sm dark:divide-slate-800">
-                                {rows.into_iter().map(|s| {
-                                    let sid = s.id.clone();
-                                    view! {
-                                        <li class="flex items-center justify-between gap-2 py-2">
-                                            <span>{format!("{} · {} · last seen {}", s.client_ip, s.user_agent.chars().take(40).collect::<String>(), s.last_seen.replace('T', " ").chars().take(16).collect::<String>())}</span>
-                                            <button type="button" class=SECONDARY_CLASS on:click=move |_| { revoke.dispatch(AdminRevokeSession { id: sid.clone() }); }>"Revoke"</button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <SessionList sessions revoke button="Revoke"/>
         </section>
     }
 }

@@ -4,8 +4,9 @@ use crate::api::portal::{
     MyChangePassword, MyRevokeSession, MyUpdateProfile, my_events, my_profile_rules, my_sessions,
 };
 use crate::components::form::on_saved;
-use crate::components::inputs::{BUTTON_CLASS, SECONDARY_CLASS, TextInput};
+use crate::components::inputs::{BUTTON_CLASS, TextInput};
 use crate::components::layout::TopBar;
+use crate::components::session_list::SessionList;
 use crate::components::toast::{ToastHost, error_text, use_toasts};
 use crate::types::flow::FieldErrors;
 use crate::types::user::{Me, ProfileForm, ProfileRules};
@@ -99,31 +100,13 @@ fn Sessions() -> impl IntoView {
         Some(Err(e)) => toasts.error(error_text(&e)),
         None => {}
     });
+    let revoke = Callback::new(move |id| {
+        revoke.dispatch(MyRevokeSession { id });
+    });
     view! {
         <section class=CARD>
             <h2 class="font-semibold">"Sessions"</h2>
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(rows) => view! {
-                            <ul class="divide-y divide-slate-100 text-sm dark:divide-slate-800">
-                                {rows.into_iter().map(|s| {
-                                    let id = s.id.clone();
-                                    view! {
-                                        <li class="flex items-center justify-between gap-2 py-2">
-                                            <span>{format!("{} · {}", s.client_ip, s.user_agent.chars().take(40).collect::<String>())}{s.current.then_some(" (this browser)")}</span>
-                                            {(!s.current).then(|| view! {
-                                                <button type="button" class=SECONDARY_CLASS on:click=move |_| { revoke.dispatch(MyRevokeSession { id: id.clone() }); }>"Sign out"</button>
-                                            })}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <SessionList sessions revoke button="Sign out"/>
         </section>
     }
 }
