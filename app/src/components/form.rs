@@ -34,3 +34,22 @@ pub fn on_saved<I, T>(
         }
     });
 }
+
+/// For actions that return nothing: `message` on success, the error as a toast otherwise.
+pub fn on_done<I>(action: Action<I, Result<(), ServerFnError>>, message: &'static str)
+where
+    I: Send + Sync + 'static,
+{
+    let toasts = use_toasts();
+    let seen = action.version().get_untracked();
+    Effect::new(move |_| {
+        if action.version().get() == seen {
+            return;
+        }
+        match action.value().get() {
+            Some(Ok(())) => toasts.ok(message),
+            Some(Err(e)) => toasts.error(error_text(&e)),
+            None => {}
+        }
+    });
+}

@@ -1,23 +1,19 @@
 //! Admin → Sessions: who is signed in where; revoke any session.
 use crate::api::admin::sessions::{AdminRevokeSession, admin_list_sessions};
 use crate::components::admin_shell::{AdminShell, PageHeader};
+use crate::components::form::on_done;
 use crate::components::inputs::SECONDARY_CLASS;
-use crate::components::toast::{error_text, use_toasts};
+use crate::components::toast::error_text;
 use leptos::prelude::*;
 
 #[component]
 pub fn AdminSessions() -> impl IntoView {
-    let toasts = use_toasts();
     let revoke = ServerAction::<AdminRevokeSession>::new();
     let sessions = Resource::new(
         move || revoke.version().get(),
         |_| admin_list_sessions(None),
     );
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(())) => toasts.ok("Session revoked."),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_done(*revoke, "Session revoked.");
     view! {
         <AdminShell title="Sessions">
             <PageHeader title="Sessions"/>

@@ -1,20 +1,16 @@
 //! Admin → System → Tasks: each background task with its last run, and "run now".
 use crate::api::admin::system::{AdminRunTask, admin_tasks};
 use crate::components::admin_shell::{AdminShell, PageHeader};
+use crate::components::form::on_done;
 use crate::components::inputs::SECONDARY_CLASS;
-use crate::components::toast::{error_text, use_toasts};
+use crate::components::toast::error_text;
 use leptos::prelude::*;
 
 #[component]
 pub fn AdminTasks() -> impl IntoView {
-    let toasts = use_toasts();
     let run = ServerAction::<AdminRunTask>::new();
     let tasks = Resource::new(move || run.version().get(), |_| admin_tasks());
-    Effect::new(move |_| match run.value().get() {
-        Some(Ok(())) => toasts.ok("Queued; the worker picks it up within seconds."),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_done(*run, "Queued; the worker picks it up within seconds.");
     view! {
         <AdminShell title="Tasks">
             <PageHeader title="Background tasks"/>

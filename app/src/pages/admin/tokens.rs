@@ -2,16 +2,15 @@
 use crate::api::admin::tokens::{AdminCreateToken, AdminDeleteToken, admin_list_tokens};
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::on_saved;
+use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, INPUT_CLASS, TextInput};
-use crate::components::toast::{error_text, use_toasts};
+use crate::components::toast::error_text;
 use crate::types::directory::{TokenCreated, TokenForm};
 use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
 #[component]
 pub fn AdminTokens() -> impl IntoView {
-    let toasts = use_toasts();
     let create = ServerAction::<AdminCreateToken>::new();
     let delete = ServerAction::<AdminDeleteToken>::new();
     let tokens = Resource::new(
@@ -33,11 +32,7 @@ pub fn AdminTokens() -> impl IntoView {
         "Token created.",
         move |created: TokenCreated| shown_key.set(Some(created.key)),
     );
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => toasts.ok("Token deleted."),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_done(*delete, "Token deleted.");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let form = TokenForm {

@@ -7,7 +7,7 @@ use crate::api::admin::users::{
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::on_saved;
+use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::session_list::SessionList;
 use crate::components::toast::{error_text, use_toasts};
@@ -161,17 +161,12 @@ fn RecoveryPanel(id: String) -> impl IntoView {
 
 #[component]
 fn SessionsPanel(id: String) -> impl IntoView {
-    let toasts = use_toasts();
     let revoke = ServerAction::<AdminRevokeSession>::new();
     let sessions = Resource::new(
         move || (revoke.version().get(), id.clone()),
         |(_, id)| admin_list_sessions(Some(id)),
     );
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(())) => toasts.ok("Session revoked."),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_done(*revoke, "Session revoked.");
     let revoke = Callback::new(move |id| {
         revoke.dispatch(AdminRevokeSession { id });
     });

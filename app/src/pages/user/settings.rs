@@ -3,11 +3,11 @@ use crate::api::me::current_user;
 use crate::api::portal::{
     MyChangePassword, MyRevokeSession, MyUpdateProfile, my_events, my_profile_rules, my_sessions,
 };
-use crate::components::form::on_saved;
+use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, TextInput};
 use crate::components::layout::TopBar;
 use crate::components::session_list::SessionList;
-use crate::components::toast::{ToastHost, error_text, use_toasts};
+use crate::components::toast::{ToastHost, error_text};
 use crate::types::flow::FieldErrors;
 use crate::types::user::{Me, ProfileForm, ProfileRules};
 use leptos::prelude::*;
@@ -92,14 +92,9 @@ fn Password() -> impl IntoView {
 
 #[component]
 fn Sessions() -> impl IntoView {
-    let toasts = use_toasts();
     let revoke = ServerAction::<MyRevokeSession>::new();
     let sessions = Resource::new(move || revoke.version().get(), |_| my_sessions());
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(())) => toasts.ok("Session signed out."),
-        Some(Err(e)) => toasts.error(error_text(&e)),
-        None => {}
-    });
+    on_done(*revoke, "Session signed out.");
     let revoke = Callback::new(move |id| {
         revoke.dispatch(MyRevokeSession { id });
     });
