@@ -60,6 +60,7 @@ impl Application {
             settings: Arc::new(Settings {
                 trusted_proxies: config.trusted_proxies.clone(),
                 started: std::time::Instant::now(),
+                secret_key: config.secret_key.0.clone(),
             }),
         };
         if !system::setup_completed(&state.pool).await? {

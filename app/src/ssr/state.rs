@@ -18,6 +18,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNetwork>,
     /// When this process started, for the uptime the dashboard shows.
     pub started: std::time::Instant,
+    /// WARD_SECRET_KEY: private keys at rest are sealed with a key derived from it.
+    pub secret_key: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {
