@@ -74,7 +74,7 @@ ENV LEPTOS_SITE_ROOT=/app/site \
 # The secret key (unless WARD_SECRET_KEY is set) and the embedded PostgreSQL cluster live here.
 # /data stays 755 so the postgres user can reach /data/postgres.
 VOLUME /data
-EXPOSE 9000
+EXPOSE 9000 9300
 
 # First start runs initdb and the migrations: give it time before failures count.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

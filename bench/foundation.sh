@@ -122,7 +122,7 @@ start_ward() {
   port=$(free_port)
   URL="http://127.0.0.1:$port"
   LOG="$TMP/ward-$1.log"
-  export WARD_LISTEN="127.0.0.1:$port"
+  export WARD_LISTEN="127.0.0.1:$port" WARD_LISTEN__METRICS=off
   START_US=$(now_us)
   "$BIN" serve >"$LOG" 2>&1 &
   WARD_PID=$!

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/ward-e2e.XXXXXX)
 chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-WARD_LISTEN="127.0.0.1:$port" WARD_DATA_DIR="$dir" WARD_LOG_LEVEL=warn LEPTOS_SITE_ROOT=target/site \
+WARD_LISTEN="127.0.0.1:$port" WARD_LISTEN__METRICS=off WARD_DATA_DIR="$dir" WARD_LOG_LEVEL=warn LEPTOS_SITE_ROOT=target/site \
   ./target/release/ward serve >"$dir/ward.log" 2>&1 &
 pid=$!
 cleanup() {

@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
     cfg.secret_key =
         server::config::SecretKey("bench-secret-key-bench-secret-key-0123456789".into());
     cfg.bootstrap_password = Some("bench-admin-password".into());
+    cfg.metrics_listen = None;
     cfg.bootstrap_email = Some("admin@example.com".into());
     let app = server::startup::Application::build(cfg).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

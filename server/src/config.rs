@@ -18,6 +18,11 @@ pub struct Config {
     pub bootstrap_token: Option<String>,
     /// Whether this process also runs a background worker (WARD_WORKER, default true).
     pub worker: bool,
+    /// Where `/metrics` is served (WARD_LISTEN__METRICS, authentik's 0.0.0.0:9300 by default;
+    /// `off` disables it). Never on the main listener, so it is not public by accident.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `text` (default) or `json` (WARD_LOG_FORMAT).
+    pub log_json: bool,
 }
 
 /// The installation's secret key. Debug output is redacted.
@@ -61,6 +66,20 @@ impl Config {
             bootstrap_password: var("WARD_BOOTSTRAP_PASSWORD"),
             bootstrap_email: var("WARD_BOOTSTRAP_EMAIL"),
             bootstrap_token: var("WARD_BOOTSTRAP_TOKEN"),
+            metrics_listen: match var("WARD_LISTEN__METRICS").as_deref() {
+                Some("off") => None,
+                other => {
+                    let raw = other.unwrap_or("0.0.0.0:9300");
+                    Some(raw.parse().with_context(|| {
+                        format!("WARD_LISTEN__METRICS: not an address or off: {raw}")
+                    })?)
+                }
+            },
+            log_json: match var("WARD_LOG_FORMAT").as_deref() {
+                None | Some("text") => false,
+                Some("json") => true,
+                Some(other) => bail!("WARD_LOG_FORMAT: expected text or json, got {other}"),
+            },
             worker: match var("WARD_WORKER").as_deref() {
                 None | Some("true" | "1") => true,
                 Some("false" | "0") => false,

@@ -4,5 +4,7 @@ pub mod config;
 pub mod exports;
 pub mod guards;
 pub mod health;
+pub mod metrics;
+pub mod request_id;
 pub mod startup;
 pub mod telemetry;

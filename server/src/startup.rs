@@ -1,6 +1,7 @@
 //! Building the application (database, migrations, defaults, router) and serving it.
 use crate::config::Config;
-use crate::{exports, guards, health};
+use crate::{exports, guards, health, metrics, request_id};
+use anyhow::Context;
 use app::ssr::db::embedded::EmbeddedPostgres;
 use app::ssr::state::Settings;
 use app::ssr::{AppState, db, flows, system};
@@ -20,6 +21,7 @@ pub struct Application {
     state: AppState,
     embedded: Option<EmbeddedPostgres>,
     worker: bool,
+    metrics: Option<TcpListener>,
 }
 
 impl Application {
@@ -54,6 +56,17 @@ impl Application {
             .await?;
         }
         let listener = TcpListener::bind(config.listen).await?;
+        let metrics = match config.metrics_listen {
+            Some(addr) => {
+                let l = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the metrics listener {addr}"))?;
+                // The recorder must exist before the first request is counted.
+                metrics::handle();
+                Some(l)
+            }
+            None => None,
+        };
         let state = AppState {
             pool,
             leptos_options: leptos_options(),
@@ -74,7 +87,16 @@ impl Application {
             state,
             embedded,
             worker: config.worker,
+            metrics,
         })
+    }
+
+    /// The port of the `/metrics` listener, if it is on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     pub fn port(&self) -> u16 {
@@ -90,6 +112,16 @@ impl Application {
         let worker = self
             .worker
             .then(|| tokio::spawn(app::ssr::jobs::Worker::new(self.state.pool.clone()).run()));
+        let metrics = self.metrics.map(|listener| {
+            let router = Router::new()
+                .route("/metrics", get(metrics::render))
+                .with_state(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         tracing::info!("listening on {}", self.listener.local_addr()?);
         let router = build_router(self.state);
         axum::serve(
@@ -98,8 +130,8 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-        if let Some(w) = worker {
-            w.abort();
+        for task in [worker, metrics].into_iter().flatten() {
+            task.abort();
         }
         if let Some(pg) = self.embedded {
             pg.stop().await?;
@@ -150,6 +182,11 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guards::secure_cookies,
+        ))
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_id::assign,
         ))
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -14,6 +14,7 @@ pub mod action {
     pub const ACCESS_DENIED: &str = "access_denied";
     pub const PASSWORD_SET: &str = "password_set";
     pub const SUSPICIOUS_REQUEST: &str = "suspicious_request";
+    pub const CERTIFICATE_EXPIRING: &str = "certificate_expiring";
 }
 
 pub struct NewEvent<'a> {
@@ -23,7 +24,11 @@ pub struct NewEvent<'a> {
     pub context: Value,
 }
 
-pub async fn record(db: impl PgExecutor<'_>, e: NewEvent<'_>) -> Result<()> {
+/// Writes the event, tagged with the current request id, and counts it for /metrics.
+pub async fn record(db: impl PgExecutor<'_>, mut e: NewEvent<'_>) -> Result<()> {
+    if let (Some(id), Value::Object(ctx)) = (crate::ssr::request::current(), &mut e.context) {
+        ctx.insert("request_id".into(), Value::String(id));
+    }
     let (user_id, username) = match e.user {
         Some((id, name)) => (Some(id), name),
         None => (None, ""),
@@ -40,5 +45,13 @@ pub async fn record(db: impl PgExecutor<'_>, e: NewEvent<'_>) -> Result<()> {
     .execute(db)
     .await?;
     tracing::info!(action = e.action, user = username, client_ip = ?e.client_ip, "event");
+    metrics::counter!("ward_events_total", "action" => e.action.to_owned()).increment(1);
+    match e.action {
+        action::LOGIN => metrics::counter!("ward_logins_total", "result" => "success").increment(1),
+        action::LOGIN_FAILED => {
+            metrics::counter!("ward_logins_total", "result" => "failure").increment(1)
+        }
+        _ => {}
+    }
     Ok(())
 }

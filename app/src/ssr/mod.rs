@@ -11,6 +11,7 @@ pub mod events;
 pub mod flows;
 pub mod groups;
 pub mod jobs;
+pub mod request;
 pub mod retention;
 pub mod session_list;
 pub mod sessions;

@@ -10,6 +10,7 @@ pub struct TestApp {
     pub pool: PgPool,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
+    pub metrics_port: Option<u16>,
 }
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
@@ -38,6 +39,7 @@ async fn config(trusted: &str) -> Config {
     cfg.data_dir = std::env::temp_dir().join(&name);
     // Tests drive workers themselves, so a background one would race them.
     cfg.worker = false;
+    cfg.metrics_listen = Some("127.0.0.1:0".parse().expect("addr"));
     cfg.secret_key = server::config::SecretKey("test-secret-key-test-secret-key-0123456789".into());
     cfg.trusted_proxies = server::config::parse_cidrs(trusted).expect("cidrs");
     cfg.bootstrap_password = None;
@@ -59,6 +61,7 @@ pub async fn spawn_with(cfg: Config) -> TestApp {
     let app = Application::build(cfg).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.state().pool.clone();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -66,6 +69,7 @@ pub async fn spawn_with(cfg: Config) -> TestApp {
         pool,
         client: client(&jar),
         jar,
+        metrics_port,
     }
 }
 
@@ -86,6 +90,7 @@ impl TestApp {
             pool: self.pool.clone(),
             client: client(&jar),
             jar,
+            metrics_port: self.metrics_port,
         }
     }
 

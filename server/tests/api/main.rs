@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod interfaces;
 mod login;
+mod observability;
 mod portal;
 mod recovery;
 mod security;

@@ -120,10 +120,13 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
             flow_slug: &state.slug,
             setup_only: state.setup_only,
         };
-        let outcome = match form.take() {
-            Some(f) => stage.submit(&mut ctx, f).await?,
-            None => stage.challenge(&mut ctx).await?,
+        let started = std::time::Instant::now();
+        let (step, outcome) = match form.take() {
+            Some(f) => ("submit", stage.submit(&mut ctx, f).await?),
+            None => ("challenge", stage.challenge(&mut ctx).await?),
         };
+        metrics::histogram!("ward_flow_stage_duration_seconds", "stage" => planned.kind.clone(), "step" => step)
+            .record(started.elapsed().as_secs_f64());
         match outcome {
             Outcome::Show(challenge, mut errors) => {
                 errors.append(&mut carried);

@@ -114,6 +114,11 @@ impl Worker {
                 Err(e) => Err(format!("the job panicked: {e}")),
             },
         };
+        let status = if outcome.is_ok() { "done" } else { "failed" };
+        metrics::counter!("ward_jobs_total", "kind" => job.kind.clone(), "status" => status)
+            .increment(1);
+        metrics::histogram!("ward_job_duration_seconds", "kind" => job.kind.clone())
+            .record(started.elapsed().as_secs_f64());
         if let Err(e) = &outcome {
             tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
         }
