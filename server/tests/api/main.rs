@@ -4,6 +4,7 @@ mod admin_activity;
 mod admin_groups;
 mod admin_system;
 mod admin_users;
+mod certs;
 mod flows;
 mod health;
 mod helpers;

@@ -197,6 +197,7 @@ async fn json_logs_carry_the_request_id() {
     ])
     .await;
     let _ = child.kill();
+    let _ = child.wait();
     let lines = lines.join().expect("reader");
     let parsed: Vec<serde_json::Value> = lines
         .iter()

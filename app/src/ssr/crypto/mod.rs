@@ -1,3 +1,4 @@
 //! Password hashing and random secrets.
 pub mod password;
+pub mod sealed;
 pub mod secret;

@@ -360,7 +360,7 @@ mod tests {
         );
         assert!(
             parse_attributes("{oops")
-                .unwrap_err()
+                .expect_err("invalid")
                 .starts_with("Invalid JSON")
         );
     }
