@@ -44,6 +44,7 @@ impl Application {
         let pool = db::connect(&url).await?;
         db::migrate(&pool).await?;
         flows::defaults::ensure(&pool).await?;
+        app::ssr::certs::ensure_default(&pool, &config.secret_key.0).await?;
         if let Some(password) = config.bootstrap_password.take() {
             system::bootstrap(
                 &pool,

@@ -13,8 +13,10 @@ pub struct Kind {
 
 pub const EVENT_RETENTION: &str = "event_retention";
 pub const EXPIRED_CLEANUP: &str = "expired_cleanup";
+pub const CERTIFICATE_EXPIRY: &str = "certificate_expiry";
 
 const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(86_400);
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -26,6 +28,11 @@ pub const KINDS: &[Kind] = &[
         name: EXPIRED_CLEANUP,
         title: "Remove expired sessions, tokens and old task history",
         every: Some(HOUR),
+    },
+    Kind {
+        name: CERTIFICATE_EXPIRY,
+        title: "Warn about certificates that expire within 30 days",
+        every: Some(DAY),
     },
 ];
 
@@ -65,5 +72,13 @@ pub async fn expired_cleanup(pool: &PgPool, _job: &Job) -> Result<()> {
     sqlx::query!("delete from workers where last_seen < now() - interval '1 day'")
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+pub async fn certificate_expiry(pool: &PgPool, _job: &Job) -> Result<()> {
+    let warned = crate::ssr::certs::check_expiry(pool).await?;
+    if warned > 0 {
+        tracing::warn!(certificates = warned, "certificates expire within 30 days");
+    }
     Ok(())
 }

@@ -43,6 +43,9 @@ impl Worker {
         .handle(kinds::EXPIRED_CLEANUP, |pool, job| async move {
             kinds::expired_cleanup(&pool, &job).await
         })
+        .handle(kinds::CERTIFICATE_EXPIRY, |pool, job| async move {
+            kinds::certificate_expiry(&pool, &job).await
+        })
     }
 
     /// Adds (or replaces) the handler of a job kind.
