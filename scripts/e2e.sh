@@ -6,10 +6,17 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/ward-e2e.XXXXXX)
 chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The SMTP sink the email test reads from.
+mkdir -p "$dir/mail"
+node end2end/smtp-sink.mjs "$dir/mail" >"$dir/sink.port" &
+sink=$!
+for _ in $(seq 1 50); do [ -s "$dir/sink.port" ] && break; sleep 0.1; done
 WARD_LISTEN="127.0.0.1:$port" WARD_LISTEN__METRICS=off WARD_DATA_DIR="$dir" WARD_LOG_LEVEL=warn LEPTOS_SITE_ROOT=target/site \
+  WARD_EMAIL__HOST=127.0.0.1 WARD_EMAIL__PORT="$(cat "$dir/sink.port")" WARD_EMAIL__FROM="Ward <ward@example.com>" \
   ./target/release/ward serve >"$dir/ward.log" 2>&1 &
 pid=$!
 cleanup() {
+  kill -TERM "$sink" 2>/dev/null || true
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
@@ -21,4 +28,4 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 cd end2end
-BASE_URL="http://127.0.0.1:$port" npx playwright test || { tail -50 "$dir/ward.log"; exit 1; }
+BASE_URL="http://127.0.0.1:$port" SMTP_SINK_DIR="$dir/mail" npx playwright test || { tail -50 "$dir/ward.log"; exit 1; }

@@ -23,6 +23,7 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// `text` (default) or `json` (WARD_LOG_FORMAT).
     pub log_json: bool,
+    pub email: app::ssr::email::EmailConfig,
 }
 
 /// The installation's secret key. Debug output is redacted.
@@ -54,6 +55,7 @@ impl Config {
             Some(k) => SecretKey(k),
             None => SecretKey(String::new()), // loaded from the data dir at serve time
         };
+        let email = email_from_env(&var, &data_dir)?;
         Ok(Self {
             public_url: var("WARD_PUBLIC_URL")
                 .unwrap_or_else(|| format!("http://localhost:{}", listen.port())),
@@ -80,6 +82,7 @@ impl Config {
                 Some("json") => true,
                 Some(other) => bail!("WARD_LOG_FORMAT: expected text or json, got {other}"),
             },
+            email,
             worker: match var("WARD_WORKER").as_deref() {
                 None | Some("true" | "1") => true,
                 Some("false" | "0") => false,
@@ -96,6 +99,44 @@ impl Config {
         self.secret_key = SecretKey(load_or_create_key(&self.data_dir)?);
         Ok(())
     }
+}
+
+/// WARD_EMAIL__HOST, __PORT, __USERNAME, __PASSWORD, __USE_TLS, __USE_SSL, __TIMEOUT,
+/// __FROM, with authentik's defaults (localhost:25, no TLS, 10 s).
+fn email_from_env(
+    var: &dyn Fn(&str) -> Option<String>,
+    data_dir: &Path,
+) -> anyhow::Result<app::ssr::email::EmailConfig> {
+    let flag = |name: &str| -> anyhow::Result<bool> {
+        match var(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => bail!("{name}: expected true or false, got {other}"),
+        }
+    };
+    let number = |name: &str, default: u64| -> anyhow::Result<u64> {
+        var(name).map_or(Ok(default), |v| {
+            v.parse()
+                .with_context(|| format!("{name}: not a number: {v}"))
+        })
+    };
+    let use_tls = flag("WARD_EMAIL__USE_TLS")?;
+    let use_ssl = flag("WARD_EMAIL__USE_SSL")?;
+    if use_tls && use_ssl {
+        bail!("WARD_EMAIL__USE_TLS and WARD_EMAIL__USE_SSL exclude each other");
+    }
+    Ok(app::ssr::email::EmailConfig {
+        host: var("WARD_EMAIL__HOST").unwrap_or_else(|| "localhost".into()),
+        port: u16::try_from(number("WARD_EMAIL__PORT", 25)?)
+            .context("WARD_EMAIL__PORT: not a port")?,
+        username: var("WARD_EMAIL__USERNAME"),
+        password: var("WARD_EMAIL__PASSWORD"),
+        use_tls,
+        use_ssl,
+        timeout: std::time::Duration::from_secs(number("WARD_EMAIL__TIMEOUT", 10)?),
+        from: var("WARD_EMAIL__FROM").unwrap_or_else(|| "ward@localhost".into()),
+        template_dir: data_dir.join("templates").join("email"),
+    })
 }
 
 pub fn parse_cidrs(raw: &str) -> anyhow::Result<Vec<IpNetwork>> {

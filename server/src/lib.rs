@@ -1,4 +1,6 @@
 //! The `ward` server: configuration, the router, protocol endpoints and the CLI.
+pub mod admin_auth;
+pub mod cert_download;
 pub mod cli;
 pub mod config;
 pub mod exports;

@@ -75,6 +75,8 @@ impl Application {
                 trusted_proxies: config.trusted_proxies.clone(),
                 started: std::time::Instant::now(),
                 secret_key: config.secret_key.0.clone(),
+                email: Arc::new(config.email.clone()),
+                public_url: config.public_url.clone(),
             }),
         };
         if !system::setup_completed(&state.pool).await? {
@@ -110,9 +112,11 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then stops the embedded database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let worker = self
-            .worker
-            .then(|| tokio::spawn(app::ssr::jobs::Worker::new(self.state.pool.clone()).run()));
+        let worker = self.worker.then(|| {
+            let worker = app::ssr::jobs::Worker::new(self.state.pool.clone())
+                .with_email(self.state.settings.email.clone());
+            tokio::spawn(worker.run())
+        });
         let metrics = self.metrics.map(|listener| {
             let router = Router::new()
                 .route("/metrics", get(metrics::render))
@@ -159,6 +163,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/-/health/live/", get(health::live))
         .route("/-/health/ready/", get(health::ready))
         .route("/if/admin/events/export", get(exports::events))
+        .route(
+            "/api/v3/crypto/certificatekeypairs/{id}/view_certificate/",
+            get(crate::cert_download::view_certificate),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -14,6 +14,7 @@ pub mod action {
     pub const ACCESS_DENIED: &str = "access_denied";
     pub const PASSWORD_SET: &str = "password_set";
     pub const SUSPICIOUS_REQUEST: &str = "suspicious_request";
+    pub const EMAIL_SENT: &str = "email_sent";
     pub const CERTIFICATE_EXPIRING: &str = "certificate_expiring";
 }
 

@@ -6,6 +6,7 @@ pub mod client;
 pub mod crypto;
 pub mod dashboard;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod event_list;
 pub mod events;

@@ -20,6 +20,9 @@ pub struct Settings {
     pub started: std::time::Instant,
     /// WARD_SECRET_KEY: private keys at rest are sealed with a key derived from it.
     pub secret_key: String,
+    pub email: std::sync::Arc<crate::ssr::email::EmailConfig>,
+    /// Where people reach Ward (WARD_PUBLIC_URL), for links in emails.
+    pub public_url: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

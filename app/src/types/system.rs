@@ -41,3 +41,16 @@ pub struct WorkerStatus {
     pub queued: i64,
     pub failed_24h: i64,
 }
+
+/// The SMTP settings as admins see them (read-only; set by environment). No password.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmailView {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password_set: bool,
+    pub use_tls: bool,
+    pub use_ssl: bool,
+    pub timeout_secs: u64,
+    pub from: String,
+}

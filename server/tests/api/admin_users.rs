@@ -53,6 +53,19 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
         ),
         ("admin/tasks", json!({})),
         ("admin/tasks/run", json!({ "kind": "expired_cleanup" })),
+        ("admin/certs/list", json!({})),
+        (
+            "admin/certs/generate",
+            json!({ "form": { "name": "perm-cert", "algorithm": "ec_p256",
+                "common_name": "perm.example.com", "sans": "", "validity_days": 1 } }),
+        ),
+        (
+            "admin/certs/import",
+            json!({ "form": { "name": "perm-import", "certificate": "", "key": "" } }),
+        ),
+        ("admin/certs/delete", json!({ "id": nobody })),
+        ("admin/email", json!({})),
+        ("admin/email/test", json!({ "to": "someone@example.com" })),
     ]
 }
 

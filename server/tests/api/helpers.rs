@@ -11,6 +11,8 @@ pub struct TestApp {
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
     pub metrics_port: Option<u16>,
+    /// The SMTP settings of the app, for tests that run a worker themselves.
+    pub email: Option<Arc<app::ssr::email::EmailConfig>>,
 }
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
@@ -70,6 +72,7 @@ pub async fn spawn_with(cfg: Config) -> TestApp {
         client: client(&jar),
         jar,
         metrics_port,
+        email: None,
     }
 }
 
@@ -91,6 +94,7 @@ impl TestApp {
             client: client(&jar),
             jar,
             metrics_port: self.metrics_port,
+            email: self.email.clone(),
         }
     }
 

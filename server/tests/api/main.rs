@@ -1,10 +1,12 @@
 //! Integration tests: each spawns Ward on port 0 against a fresh database in the scratch cluster
 //! (`DATABASE_URL`, started by `make test`).
 mod admin_activity;
+mod admin_certs;
 mod admin_groups;
 mod admin_system;
 mod admin_users;
 mod certs;
+mod email;
 mod flows;
 mod health;
 mod helpers;
@@ -15,3 +17,4 @@ mod portal;
 mod recovery;
 mod security;
 mod setup;
+mod smtp_sink;

@@ -1,3 +1,4 @@
+pub mod certs;
 pub mod dashboard;
 pub mod events;
 pub mod groups;

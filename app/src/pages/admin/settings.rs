@@ -1,5 +1,7 @@
 //! Admin → System → Settings: the one settings row.
-use crate::api::admin::system::{AdminSaveSettings, admin_settings};
+use crate::api::admin::system::{
+    AdminSaveSettings, AdminSendTestEmail, admin_email_settings, admin_settings,
+};
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::form::on_saved;
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, TextInput};
@@ -22,6 +24,7 @@ pub fn AdminSettings() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <EmailPanel/>
         </AdminShell>
     }
 }
@@ -80,5 +83,51 @@ fn SettingsForm(settings: SystemSettings) -> impl IntoView {
             <TextInput form="settings" name="default_token_duration_minutes" label="Default token duration (minutes)" kind="number" value=token_minutes errors/>
             <button type="submit" id="settings-save" class=BUTTON_CLASS>"Save"</button>
         </form>
+    }
+}
+
+/// The SMTP settings (from the environment, so read-only here) and a test send.
+#[component]
+fn EmailPanel() -> impl IntoView {
+    let email = Resource::new(|| (), |_| admin_email_settings());
+    let to = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let send = ServerAction::<AdminSendTestEmail>::new();
+    on_saved(
+        *send,
+        errors,
+        "Test email queued; the worker sends it within seconds.",
+        |()| {},
+    );
+    view! {
+        <section class="mt-6 max-w-xl space-y-4 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="font-semibold">"Email"</h2>
+            <p class="text-sm text-slate-500">"Set with the WARD_EMAIL__* environment variables."</p>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match email.await {
+                        Ok(e) => view! {
+                            <dl id="email-settings" class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                                <dt class="text-slate-500">"Server"</dt><dd>{format!("{}:{}", e.host, e.port)}</dd>
+                                <dt class="text-slate-500">"Security"</dt>
+                                <dd>{if e.use_ssl { "TLS (SMTPS)" } else if e.use_tls { "STARTTLS" } else { "none" }}</dd>
+                                <dt class="text-slate-500">"Username"</dt>
+                                <dd>{if e.username.is_empty() { "none".to_string() } else { e.username }}{if e.password_set { " (password set)" } else { "" }}</dd>
+                                <dt class="text-slate-500">"From"</dt><dd>{e.from}</dd>
+                                <dt class="text-slate-500">"Timeout"</dt><dd>{format!("{} s", e.timeout_secs)}</dd>
+                            </dl>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <form novalidate class="space-y-3" on:submit=move |ev| {
+                ev.prevent_default();
+                send.dispatch(AdminSendTestEmail { to: to.get() });
+            }>
+                <TextInput form="email-test" name="to" label="Send a test email to" kind="email" value=to errors/>
+                <button type="submit" id="email-test-send" class=BUTTON_CLASS>"Send test email"</button>
+            </form>
+        </section>
     }
 }

@@ -34,6 +34,11 @@ pub const KINDS: &[Kind] = &[
         title: "Warn about certificates that expire within 30 days",
         every: Some(DAY),
     },
+    Kind {
+        name: crate::ssr::email::SEND_EMAIL,
+        title: "Send queued email",
+        every: None,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {

@@ -59,6 +59,14 @@ impl Worker {
         self
     }
 
+    /// Sends queued email with these SMTP settings.
+    pub fn with_email(self, cfg: Arc<crate::ssr::email::EmailConfig>) -> Self {
+        self.handle(crate::ssr::email::SEND_EMAIL, move |pool, job| {
+            let cfg = cfg.clone();
+            async move { crate::ssr::email::send::run(&pool, &cfg, &job).await }
+        })
+    }
+
     pub fn id(&self) -> &str {
         &self.id
     }
