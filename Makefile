@@ -4,6 +4,8 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Builds use the committed query data in .sqlx/, so no database is needed to compile.
 export SQLX_OFFLINE := true
+# One-shot builds: incremental caches would only fill the disk (they reach tens of GB).
+export CARGO_INCREMENTAL := 0
 
 .PHONY: setup setup-e2e build run test lint test-rust e2e bench sqlx-prepare
 
