@@ -15,6 +15,32 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The brand the server matched on the Host; these head elements are rendered on the server
+    // only (they are outside the hydrated `App`).
+    #[cfg(feature = "ssr")]
+    let brand = crate::ssr::brands::from_context();
+    #[cfg(not(feature = "ssr"))]
+    let brand = crate::types::brands::Brand::default();
+    let (icon, icon_type) = match crate::types::brands::Brand::media_url(&brand.favicon) {
+        Some(url) => {
+            let kind = match url.rsplit('.').next() {
+                Some("png") => "image/png",
+                Some("jpg") => "image/jpeg",
+                _ => "image/svg+xml",
+            };
+            (url, kind)
+        }
+        None => ("/favicon.svg".to_string(), "image/svg+xml"),
+    };
+    let vars = crate::types::brands::css_vars(&brand);
+    // Checked when saved: no "</style", so it cannot leave the element.
+    let custom_css = (!brand.form.custom_css.is_empty()
+        && !brand
+            .form
+            .custom_css
+            .to_ascii_lowercase()
+            .contains("</style"))
+    .then(|| brand.form.custom_css.clone());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -22,10 +48,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="icon" href=icon type=icon_type/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                <style id="brand-vars" inner_html=vars></style>
+                {custom_css.map(|css| view! { <style id="brand-css" inner_html=css></style> })}
             </head>
             <body class="min-h-screen bg-slate-100 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                 <App/>
@@ -63,6 +91,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/if/admin/events/") view=AdminEvents ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/sessions/") view=AdminSessions ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/tokens/") view=crate::pages::admin::tokens::AdminTokens ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/brands/") view=crate::pages::admin::brands::AdminBrands ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/certificates/") view=crate::pages::admin::certs::AdminCerts ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/tasks/") view=crate::pages::admin::tasks::AdminTasks ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/settings/") view=crate::pages::admin::settings::AdminSettings ssr=SsrMode::Async/>

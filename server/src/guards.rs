@@ -90,10 +90,12 @@ pub async fn interfaces(
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or(path);
-        let location = format!(
-            "/if/flow/default-authentication-flow/?next={}",
-            encode(target)
-        );
+        let flow = req
+            .extensions()
+            .get::<app::types::brands::Brand>()
+            .map(|b| b.authentication_flow())
+            .unwrap_or("default-authentication-flow");
+        let location = format!("/if/flow/{}/?next={}", encode(flow), encode(target));
         return found(&location);
     };
     if admin

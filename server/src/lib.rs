@@ -1,11 +1,13 @@
 //! The `ward` server: configuration, the router, protocol endpoints and the CLI.
 pub mod admin_auth;
+pub mod brand;
 pub mod cert_download;
 pub mod cli;
 pub mod config;
 pub mod exports;
 pub mod guards;
 pub mod health;
+pub mod media;
 pub mod metrics;
 pub mod request_id;
 pub mod startup;

@@ -77,6 +77,7 @@ impl Application {
                 secret_key: config.secret_key.0.clone(),
                 email: Arc::new(config.email.clone()),
                 public_url: config.public_url.clone(),
+                data_dir: config.data_dir.clone(),
             }),
         };
         if !system::setup_completed(&state.pool).await? {
@@ -163,6 +164,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/-/health/live/", get(health::live))
         .route("/-/health/ready/", get(health::ready))
         .route("/if/admin/events/export", get(exports::events))
+        .route("/media/brands/{file}", get(crate::media::brand_file))
         .route(
             "/api/v3/crypto/certificatekeypairs/{id}/view_certificate/",
             get(crate::cert_download::view_certificate),
@@ -182,6 +184,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guards::interfaces,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::brand::attach,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

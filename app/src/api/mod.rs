@@ -1,5 +1,6 @@
 //! Server functions, by area. Each checks who may call it, validates, then calls `ssr`.
 pub mod admin;
+pub mod brand;
 #[cfg(feature = "ssr")]
 mod context;
 pub mod flow;

@@ -7,13 +7,14 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// Sections: (label, link). Only what is built is listed.
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("Dashboard", "/if/admin/"),
     ("Events", "/if/admin/events/"),
     ("Users", "/if/admin/users/"),
     ("Groups", "/if/admin/groups/"),
     ("Sessions", "/if/admin/sessions/"),
     ("Tokens", "/if/admin/tokens/"),
+    ("Brands", "/if/admin/system/brands/"),
     ("Certificates", "/if/admin/system/certificates/"),
     ("Tasks", "/if/admin/system/tasks/"),
     ("Settings", "/if/admin/system/settings/"),

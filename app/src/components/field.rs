@@ -54,7 +54,7 @@ pub fn Field(
 pub fn SubmitButton(#[prop(into)] label: String, pending: Signal<bool>) -> impl IntoView {
     view! {
         <button type="submit" disabled=move || pending.get()
-            class="w-full rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:opacity-60 dark:focus:ring-offset-slate-900">
+            class="w-full rounded-md bg-[var(--ward-primary,#4f46e5)] px-4 py-2 text-sm font-semibold text-white shadow hover:opacity-90 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:opacity-60 dark:focus:ring-offset-slate-900">
             {label}
         </button>
     }

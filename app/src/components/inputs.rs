@@ -3,7 +3,7 @@ use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
 pub const INPUT_CLASS: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm outline-none focus:ring-2 focus:ring-indigo-500 read-only:bg-slate-100 read-only:text-slate-500 dark:border-slate-700 dark:bg-slate-900 dark:read-only:bg-slate-800";
-pub const BUTTON_CLASS: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow hover:bg-indigo-500 disabled:opacity-60";
+pub const BUTTON_CLASS: &str = "rounded-md bg-[var(--ward-primary,#4f46e5)] px-4 py-2 text-sm font-semibold text-white shadow hover:opacity-90 disabled:opacity-60";
 pub const SECONDARY_CLASS: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800";
 
 /// A labelled input (`id` = `<form>-<name>`) with its error from `errors[name]` right below.

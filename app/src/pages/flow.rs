@@ -1,4 +1,5 @@
 //! `/if/flow/<slug>/`: renders whatever challenge the flow executor sends.
+use crate::api::brand::current_brand;
 use crate::api::flow::{SubmitFlow, load_flow};
 use crate::components::flow_card::FlowCard;
 use crate::pages::not_found::NotFound;
@@ -24,12 +25,14 @@ pub fn FlowPage() -> impl IntoView {
         },
         |(slug, q)| load_flow(slug, Some(q)),
     );
+    let brand = Resource::new(|| (), |_| current_brand());
     let submit = ServerAction::<SubmitFlow>::new();
     view! {
         <Suspense fallback=|| view! { <p class="p-8 text-center text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let brand = brand.await.unwrap_or_default();
                 match loaded.await {
-                    Ok(FlowLoad::Found(view)) => view! { <FlowCard initial=view submit/> }.into_any(),
+                    Ok(FlowLoad::Found(view)) => view! { <FlowCard initial=view submit brand/> }.into_any(),
                     Ok(FlowLoad::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(_) => view! {
                         <p role="alert" class="p-8 text-center text-red-600">"This page could not be loaded. Please try again."</p>

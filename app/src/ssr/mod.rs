@@ -1,6 +1,7 @@
 //! The domain behind the UI and the protocols (server only).
 pub mod account;
 pub mod audit;
+pub mod brands;
 pub mod certs;
 pub mod client;
 pub mod crypto;
@@ -13,6 +14,7 @@ pub mod events;
 pub mod flows;
 pub mod groups;
 pub mod jobs;
+pub mod media;
 pub mod request;
 pub mod retention;
 pub mod session_list;

@@ -23,6 +23,8 @@ pub struct Settings {
     pub email: std::sync::Arc<crate::ssr::email::EmailConfig>,
     /// Where people reach Ward (WARD_PUBLIC_URL), for links in emails.
     pub public_url: String,
+    /// WARD_DATA_DIR: uploaded media live under `<data_dir>/media`.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl FromRef<AppState> for LeptosOptions {

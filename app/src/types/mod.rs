@@ -1,5 +1,6 @@
 //! Serde DTOs shared by the server and the browser.
 pub mod activity;
+pub mod brands;
 pub mod certs;
 pub mod directory;
 pub mod flow;

@@ -66,6 +66,16 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
         ("admin/certs/delete", json!({ "id": nobody })),
         ("admin/email", json!({})),
         ("admin/email/test", json!({ "to": "someone@example.com" })),
+        ("admin/brands/list", json!({})),
+        (
+            "admin/brands/save",
+            json!({ "id": "", "form": { "domain": "perm.example" } }),
+        ),
+        ("admin/brands/delete", json!({ "id": nobody })),
+        (
+            "admin/brands/upload",
+            json!({ "brand_id": nobody, "slot": "logo", "filename": "x.png", "data_base64": "" }),
+        ),
     ]
 }
 

@@ -1,3 +1,4 @@
+pub mod brands;
 pub mod certs;
 pub mod dashboard;
 pub mod events;
