@@ -14,10 +14,20 @@ pub async fn current_user() -> Result<Option<crate::types::user::Me>, ServerFnEr
     let is_superuser = crate::ssr::users::is_superuser(pool, user.id)
         .await
         .map_err(crate::ssr::Error::public)?;
+    let settings = crate::ssr::settings::load(pool)
+        .await
+        .map_err(crate::ssr::Error::public)?;
+    let email = user.email.unwrap_or_default();
+    let brand = crate::ssr::brands::from_context();
     Ok(Some(crate::types::user::Me {
+        avatar: crate::ssr::account::avatar(&settings.avatars, &email),
+        logout_url: crate::ssr::account::flow_url(
+            &brand.form.flow_invalidation,
+            "default-invalidation-flow",
+        ),
         username: user.username,
         name: user.name,
-        email: user.email.unwrap_or_default(),
+        email,
         is_superuser,
     }))
 }

@@ -1,8 +1,6 @@
 //! Page chrome shared by the portal and the admin interface.
-use crate::types::user::Me;
+use crate::types::user::{Avatar, Me};
 use leptos::prelude::*;
-
-pub const LOGOUT_URL: &str = "/if/flow/default-invalidation-flow/";
 
 /// The top bar: brand, who is signed in, and the way out.
 #[component]
@@ -41,9 +39,17 @@ pub fn TopBar(me: Me, #[prop(optional)] admin: bool) -> impl IntoView {
                 {admin.then(|| view! {
                     <a href="/if/user/" rel="external" class="rounded-md px-3 py-1.5 font-medium text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">"User interface"</a>
                 })}
-                <span aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-100 font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">{initials}</span>
+                {match me.avatar.clone() {
+                    Avatar::Initials => Some(view! {
+                        <span id="avatar" aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-100 font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">{initials}</span>
+                    }.into_any()),
+                    Avatar::Image(url) => Some(view! {
+                        <img id="avatar" src=url alt="" referrerpolicy="no-referrer" class="h-8 w-8 rounded-full"/>
+                    }.into_any()),
+                    Avatar::None => None,
+                }}
                 <span id="display-name" class="hidden font-medium sm:inline">{display}</span>
-                <a id="logout" href=LOGOUT_URL rel="external" class="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800">"Log out"</a>
+                <a id="logout" href=me.logout_url.clone() rel="external" class="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800">"Log out"</a>
             </div>
         </header>
     }

@@ -164,3 +164,54 @@ pub async fn change_password(
     tx.commit().await?;
     Ok(Saved::Ok(()))
 }
+
+/// The avatar the settings allow: none (the default, so no third-party request is made),
+/// initials, or Gravatar's image for the SHA-256 of the normalised email.
+pub fn avatar(mode: &str, email: &str) -> crate::types::user::Avatar {
+    use crate::types::user::Avatar;
+    use sha2::{Digest, Sha256};
+    match mode {
+        "initials" => Avatar::Initials,
+        "gravatar" if !email.is_empty() => {
+            let hash = hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()));
+            Avatar::Image(format!(
+                "https://www.gravatar.com/avatar/{hash}?s=64&d=identicon"
+            ))
+        }
+        _ => Avatar::None,
+    }
+}
+
+/// `/if/flow/<slug>/` for a brand's flow, or the default one when the brand sets none.
+pub fn flow_url(slug: &str, default: &str) -> String {
+    let slug = if slug.is_empty() { default } else { slug };
+    format!("/if/flow/{slug}/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::user::Avatar;
+
+    #[test]
+    fn avatars_follow_the_setting() {
+        assert_eq!(avatar("none", "a@example.com"), Avatar::None);
+        assert_eq!(avatar("initials", "a@example.com"), Avatar::Initials);
+        // Gravatar takes the SHA-256 of the trimmed, lower-cased address.
+        assert_eq!(
+            avatar("gravatar", " A@Example.com "),
+            Avatar::Image(
+                "https://www.gravatar.com/avatar/08168cd80dfd534ab0f10af10f1303fe00af2d43ab5c1432360d137f8197e17a?s=64&d=identicon".into()
+            )
+        );
+        assert_eq!(avatar("gravatar", ""), Avatar::None);
+        assert_eq!(
+            flow_url("", "default-invalidation-flow"),
+            "/if/flow/default-invalidation-flow/"
+        );
+        assert_eq!(
+            flow_url("bye", "default-invalidation-flow"),
+            "/if/flow/bye/"
+        );
+    }
+}

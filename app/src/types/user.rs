@@ -7,6 +7,17 @@ pub struct Me {
     pub name: String,
     pub email: String,
     pub is_superuser: bool,
+    /// As the avatars setting says: nothing, initials, or an image URL.
+    pub avatar: Avatar,
+    /// The brand's invalidation (logout) flow.
+    pub logout_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Avatar {
+    None,
+    Initials,
+    Image(String),
 }
 
 /// What a user edits on their own profile.

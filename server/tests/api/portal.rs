@@ -202,3 +202,33 @@ async fn profile_changes_follow_the_settings() {
     app.login("janet", "jane-password-1").await;
     assert_eq!(app.ok_fn("me", json!(null)).await["username"], "janet");
 }
+
+/// The avatar follows the avatars setting: none by default (no third-party request).
+#[tokio::test]
+async fn avatars_follow_the_setting() {
+    let app = spawn_app().await;
+    app.create_user("jane", "jane-password-1").await;
+    app.login("jane", "jane-password-1").await;
+    let me = app.ok_fn("me", json!(null)).await;
+    assert_eq!(me["avatar"], "None");
+    assert_eq!(me["logout_url"], "/if/flow/default-invalidation-flow/");
+    let portal = app.html(&app.url("/if/user/")).await;
+    assert!(!portal.contains("gravatar.com"));
+    assert!(!portal.contains("id=\"avatar\""));
+
+    sqlx::query("update settings set avatars = 'gravatar'")
+        .execute(&app.pool)
+        .await
+        .expect("settings");
+    let me = app.ok_fn("me", json!(null)).await;
+    let url = me["avatar"]["Image"].as_str().expect("image url");
+    assert!(url.starts_with("https://www.gravatar.com/avatar/"), "{url}");
+    let portal = app.html(&app.url("/if/user/")).await;
+    assert!(portal.contains(url.split('?').next().expect("url")));
+
+    sqlx::query("update settings set avatars = 'initials'")
+        .execute(&app.pool)
+        .await
+        .expect("settings");
+    assert_eq!(app.ok_fn("me", json!(null)).await["avatar"], "Initials");
+}

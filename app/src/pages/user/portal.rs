@@ -1,6 +1,6 @@
 //! `/if/user/`: the user portal. Anonymous visitors are sent to the login flow by the server.
 use crate::api::me::current_user;
-use crate::components::layout::{LOGOUT_URL, TopBar};
+use crate::components::layout::TopBar;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -28,7 +28,6 @@ pub fn UserPortal() -> impl IntoView {
                     _ => view! {
                         <main class="p-8 text-center">
                             <a class="text-indigo-600 underline" href="/if/flow/default-authentication-flow/?next=/if/user/" rel="external">"Please sign in"</a>
-                            <a class="sr-only" href=LOGOUT_URL>"Log out"</a>
                         </main>
                     }.into_any(),
                 }
