@@ -80,7 +80,7 @@ pub async fn recovery_link(
     let user = users::get_by_username(pool, username)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
-    let path = tokens::recovery_link(pool, None, user.id).await?;
+    let path = tokens::recovery_link(pool, None, user.id, "recovery").await?;
     Ok(format!("{}{path}", base.trim_end_matches('/')))
 }
 

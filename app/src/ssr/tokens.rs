@@ -59,12 +59,14 @@ pub async fn consume(db: impl PgExecutor<'_>, intent: Intent, key: &str) -> Resu
     .await?)
 }
 
-/// A single-use recovery link path (valid for the default token duration setting) that signs the user in through the `recovery`
-/// flow. `actor` is the admin who asked (None from the command line).
+/// A single-use recovery link path (valid for the default token duration setting) that signs
+/// the user in through `flow` (a flow with a recovery_token stage: `recovery` unless the brand
+/// names another). `actor` is the admin who asked (None from the command line).
 pub async fn recovery_link(
     pool: &sqlx::PgPool,
     actor: Option<&crate::ssr::audit::Actor<'_>>,
     user: Uuid,
+    flow: &str,
 ) -> Result<String> {
     let target = crate::ssr::users::get(pool, user)
         .await?
@@ -100,5 +102,6 @@ pub async fn recovery_link(
         .await?;
     }
     tx.commit().await?;
-    Ok(format!("/if/flow/recovery/?token={key}"))
+    let flow = crate::ssr::account::flow_url(flow, "recovery");
+    Ok(format!("{flow}?token={key}"))
 }

@@ -328,6 +328,17 @@ async fn recovery_link_from_admin() {
         !created.iter().any(|e| e.2.to_string().contains(token)),
         "the key is never logged"
     );
+    // A brand that names its own recovery flow gets links through it.
+    sqlx::query("update brands set flow_recovery = 'brand-recovery' where is_default")
+        .execute(&app.pool)
+        .await
+        .expect("brand");
+    let link: String = serde_json::from_value(
+        app.ok_fn("admin/users/recovery-link", json!({ "id": id }))
+            .await,
+    )
+    .expect("link");
+    assert!(link.contains("/if/flow/brand-recovery/?token="), "{link}");
 }
 
 /// A narrow search sorts its matches itself, the full list walks an index: same order.

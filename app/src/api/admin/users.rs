@@ -76,16 +76,19 @@ pub async fn admin_set_password(id: String, password: String) -> Result<Saved<()
         .map_err(public)
 }
 
-/// Superusers only: a single-use recovery link (1 h) for the user, as `ward create-recovery-key` makes.
+/// Superusers only: a single-use recovery link for the user, as `ward create-recovery-key`
+/// makes, through the recovery flow of this request's brand.
 #[server(prefix = "/-/fn", endpoint = "admin/users/recovery-link", input = Json)]
 pub async fn admin_recovery_link(id: String) -> Result<String, ServerFnError> {
     use crate::api::context::{Request, parse_id, public};
     let req = Request::extract().await?;
     let admin = req.require_admin().await?;
     let id = parse_id(&id)?;
-    let path = crate::ssr::tokens::recovery_link(&req.state.pool, Some(&req.actor(&admin)), id)
-        .await
-        .map_err(public)?;
+    let flow = crate::ssr::brands::from_context().form.flow_recovery;
+    let path =
+        crate::ssr::tokens::recovery_link(&req.state.pool, Some(&req.actor(&admin)), id, &flow)
+            .await
+            .map_err(public)?;
     Ok(format!("{}{path}", req.origin))
 }
 
