@@ -21,85 +21,43 @@ pub(crate) struct Row {
 pub async fn list(pool: &PgPool, q: &UserQuery) -> Result<UserPage> {
     let search = q.search.trim();
     let pattern = format!("%{}%", escape_like(search));
-    let limit = i64::from(PAGE_SIZE);
-    let offset = i64::from(q.page.min(100_000)) * limit;
-    // A search is first tried as narrow: one pass collects (at most COUNT_CAP + 1) matches,
-    // counts them and sorts the page out of them.
-    let mut narrow: Option<(Vec<Row>, i64)> = None;
-    if !search.is_empty() {
-        let rows: Vec<Counted> = sqlx::query_as(&page_sql(q, true))
-            .bind(search)
-            .bind(&pattern)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await?;
-        let total = match rows.first() {
-            Some(r) => r.total,
-            None => count(pool, search, &pattern).await?,
-        };
-        if total <= COUNT_CAP {
-            narrow = Some((rows.into_iter().map(|r| r.row).collect(), total));
-        }
-    }
-    let (rows, counted) = match narrow {
-        Some(found) => found,
-        // Broad (or no) search: walk the sort column's index.
-        None => {
-            let counted = if search.is_empty() {
-                count(pool, search, &pattern).await?
-            } else {
-                COUNT_CAP + 1
-            };
-            let rows: Vec<Row> = sqlx::query_as(&page_sql(q, false))
-                .bind(search)
-                .bind(&pattern)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?;
-            (rows, counted)
-        }
-    };
-    Ok(UserPage {
-        rows: rows.into_iter().map(to_row).collect(),
-        total: counted.min(COUNT_CAP),
-        total_is_capped: counted > COUNT_CAP,
-        page: q.page,
-        page_size: PAGE_SIZE,
-    })
-}
-
-#[derive(sqlx::FromRow)]
-struct Counted {
-    #[sqlx(flatten)]
-    row: Row,
-    total: i64,
-}
-
-/// Matches, counted up to COUNT_CAP + 1: counting every match of a broad search would scan
-/// the table.
-async fn count(pool: &PgPool, search: &str, pattern: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar(&format!(
+    // Counting every match of a broad search costs a scan of the table: stop at the cap.
+    let counted: i64 = sqlx::query_scalar(&format!(
         "select count(*) from (select 1 from users where {FILTER} limit {}) matches",
         COUNT_CAP + 1
     ))
     .bind(search)
-    .bind(pattern)
+    .bind(&pattern)
     .fetch_one(pool)
-    .await?)
+    .await?;
+    let capped = counted > COUNT_CAP;
+    let sql = page_sql(q, !search.is_empty() && !capped);
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(search)
+        .bind(&pattern)
+        .bind(i64::from(PAGE_SIZE))
+        .bind(i64::from(q.page.min(100_000)) * i64::from(PAGE_SIZE))
+        .fetch_all(pool)
+        .await?;
+    Ok(UserPage {
+        rows: rows.into_iter().map(to_row).collect(),
+        total: counted.min(COUNT_CAP),
+        total_is_capped: capped,
+        page: q.page,
+        page_size: PAGE_SIZE,
+    })
 }
 
 /// Must stay the expression of the `users_search_idx` trigram index.
 const FILTER: &str =
     "($1 = '' or (username::text || ' ' || coalesce(email::text, '') || ' ' || name) ilike $2)";
 
-/// The page query, in two plans:
-/// - narrow: collect at most COUNT_CAP + 1 matches through the trigram index, count them, and
-///   sort them on a precomputed key; walking the index there could filter most of the table
-///   before it found a page;
-/// - broad (more matches than that, or no search): walk the sort column's index and stop
-///   after the page, because matches are dense.
+/// The page query. Two plans, picked from the capped count:
+/// - a broad search (or none) walks the sort column's index and stops after the page, because
+///   matches are dense;
+/// - a narrow one (at most COUNT_CAP matches) collects the matches through the trigram index
+///   first and sorts them on a precomputed key; walking the index there could filter most of
+///   the table before it found a page.
 ///
 /// `lower(x::text)` sorts as citext does, so both plans give the same order.
 fn page_sql(q: &UserQuery, narrow: bool) -> String {
@@ -117,14 +75,11 @@ fn page_sql(q: &UserQuery, narrow: bool) -> String {
     if narrow {
         format!(
             "with matches as materialized (
-               select {columns}, {key} as sort_key from users where {FILTER} limit {cap}
+               select {columns}, {key} as sort_key from users where {FILTER}
              )
-             select id, username, name, email, is_active, kind, last_login,
-                    (select count(*) from matches) as total
-               from matches
+             select id, username, name, email, is_active, kind, last_login from matches
               order by sort_key {dir}, id {dir}
-              limit $3 offset $4",
-            cap = COUNT_CAP + 1
+              limit $3 offset $4"
         )
     } else {
         // Qualified names: the bare `username` would be the text output column, which no
