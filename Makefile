@@ -7,7 +7,7 @@ export SQLX_OFFLINE := true
 # One-shot builds: incremental caches would only fill the disk (they reach tens of GB).
 export CARGO_INCREMENTAL := 0
 
-.PHONY: setup setup-e2e build run test lint test-rust e2e bench sqlx-prepare
+.PHONY: setup setup-e2e build run test lint test-rust e2e api-check bench sqlx-prepare
 
 setup:
 	bash scripts/setup.sh
@@ -37,6 +37,10 @@ test-rust:
 
 e2e: build
 	bash scripts/e2e.sh
+
+# The OpenAPI document validates, and schemathesis finds no server error in the REST API.
+api-check: build
+	bash scripts/api-check.sh
 
 bench: build
 	bash scripts/setup.sh --bench

@@ -43,6 +43,8 @@ fi
 
 if [ "$want_e2e" = "--e2e" ]; then
   apt_install chromium curl
+  # The REST API check installs its Python tools into a venv of its own.
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund)
   fi

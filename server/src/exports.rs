@@ -1,5 +1,5 @@
 //! Downloads for the admin interface: the events list as CSV or JSON, for the current filter.
-use crate::admin_auth::Superuser;
+use crate::rest::Admin;
 use app::ssr::AppState;
 use app::ssr::event_list;
 use app::types::activity::EventQuery;
@@ -17,9 +17,9 @@ pub struct ExportParams {
 }
 
 /// Superusers only: `/if/admin/events/export?format=csv|json&<filter>`.
-/// (The interfaces guard already turns others away from `/if/admin/`; `Superuser` checks again.)
+/// (The interfaces guard already turns others away from `/if/admin/`; `Admin` checks again.)
 pub async fn events(
-    _admin: Superuser,
+    _admin: Admin,
     State(state): State<AppState>,
     Query(p): Query<ExportParams>,
 ) -> Response {

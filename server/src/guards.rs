@@ -17,12 +17,17 @@ fn peer(req: &Request) -> SocketAddr {
         .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
 }
 
-/// Server functions answer only to this site's own pages: a browser request that says it comes
-/// from another site (Sec-Fetch-Site) or another origin (Origin) is refused and logged.
+/// Server functions (and REST calls on the session cookie) answer only to this site's own pages:
+/// a browser request that says it comes from another site (Sec-Fetch-Site) or another origin
+/// (Origin) is refused and logged.
 pub async fn cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let guarded =
-        path.starts_with(app::api::PREFIX) && !matches!(*req.method(), Method::GET | Method::HEAD);
+    // The REST API with a bearer token carries no ambient credential: only its session calls
+    // are guarded.
+    let api_session_call =
+        path.starts_with(crate::rest::PREFIX) && !req.headers().contains_key(header::AUTHORIZATION);
+    let guarded = (path.starts_with(app::api::PREFIX) || api_session_call)
+        && !matches!(*req.method(), Method::GET | Method::HEAD);
     if !guarded {
         return next.run(req).await;
     }

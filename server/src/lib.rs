@@ -1,7 +1,5 @@
 //! The `ward` server: configuration, the router, protocol endpoints and the CLI.
-pub mod admin_auth;
 pub mod brand;
-pub mod cert_download;
 pub mod cli;
 pub mod config;
 pub mod exports;
@@ -10,5 +8,6 @@ pub mod health;
 pub mod media;
 pub mod metrics;
 pub mod request_id;
+pub mod rest;
 pub mod startup;
 pub mod telemetry;

@@ -165,10 +165,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/-/health/ready/", get(health::ready))
         .route("/if/admin/events/export", get(exports::events))
         .route("/media/brands/{file}", get(crate::media::brand_file))
-        .route(
-            "/api/v3/crypto/certificatekeypairs/{id}/view_certificate/",
-            get(crate::cert_download::view_certificate),
-        )
+        .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,
             routes,

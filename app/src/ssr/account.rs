@@ -37,6 +37,8 @@ pub async fn update_profile(
     let name = form.name.trim();
     if name.chars().count() > 256 {
         errors.insert("name".into(), "Names have at most 256 characters.".into());
+    } else if crate::types::validated::has_nul(name) {
+        errors.insert("name".into(), crate::types::validated::NUL_REFUSED.into());
     } else if name != me.name && !rules.allow_change_name {
         errors.insert("name".into(), locked.into());
     }

@@ -176,6 +176,15 @@ pub fn validate(form: &BrandForm) -> FieldErrors {
             "Every link needs a name and an http(s) address.".into(),
         );
     }
+    let texts = [&form.title, &form.custom_css, &form.default_application];
+    if texts.iter().any(|t| crate::types::validated::has_nul(t))
+        || form
+            .footer_links
+            .iter()
+            .any(|l| crate::types::validated::has_nul(&l.name))
+    {
+        errors.insert("title".into(), crate::types::validated::NUL_REFUSED.into());
+    }
     if form.default_application.chars().count() > 200 {
         errors.insert(
             "default_application".into(),

@@ -108,8 +108,16 @@ pub fn parse(q: &EventQuery) -> Result<Filter, FieldErrors> {
 
 fn build<'a>(f: &'a Filter, limit: i64) -> QueryBuilder<'a, Postgres> {
     let mut q = QueryBuilder::new(
-        "select id, action, username, host(client_ip) as client_ip, created_at, context::text as context from events where true",
+        "select id, action, username, host(client_ip) as client_ip, created_at, context::text as context from events",
     );
+    push_where(&mut q, f);
+    q.push(" order by created_at desc, id desc limit ")
+        .push_bind(limit);
+    q
+}
+
+fn push_where<'a>(q: &mut QueryBuilder<'a, Postgres>, f: &'a Filter) {
+    q.push(" where true");
     if let Some(a) = &f.action {
         q.push(" and action = ").push_bind(a);
     }
@@ -135,9 +143,22 @@ fn build<'a>(f: &'a Filter, limit: i64) -> QueryBuilder<'a, Postgres> {
             .push_bind(id)
             .push(")");
     }
-    q.push(" order by created_at desc, id desc limit ")
-        .push_bind(limit);
-    q
+}
+
+/// A numbered page, newest first, and the number of matches: what the REST API pages by.
+pub async fn numbered(
+    pool: &PgPool,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<EventRow>, i64)> {
+    let mut count = QueryBuilder::new("select count(*) from events");
+    push_where(&mut count, f);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut q = build(f, limit);
+    q.push(" offset ").push_bind(offset);
+    let rows = q.build_query_as::<Row>().fetch_all(pool).await?;
+    Ok((rows.into_iter().map(to_row).collect(), total))
 }
 
 #[derive(sqlx::FromRow)]

@@ -16,6 +16,8 @@ pub mod action {
     pub const SUSPICIOUS_REQUEST: &str = "suspicious_request";
     pub const EMAIL_SENT: &str = "email_sent";
     pub const CERTIFICATE_EXPIRING: &str = "certificate_expiring";
+    /// A token key was shown again (authentik's `secret_view`).
+    pub const SECRET_VIEW: &str = "secret_view";
 }
 
 pub struct NewEvent<'a> {

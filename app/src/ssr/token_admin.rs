@@ -1,6 +1,6 @@
 //! Admin management of tokens: list, create (the key is shown once), delete.
 use crate::ssr::audit::{self, Actor};
-use crate::ssr::crypto::secret;
+use crate::ssr::crypto::{sealed, secret};
 use crate::ssr::{Result, users};
 use crate::types::directory::{Saved, TokenCreated, TokenForm, TokenRow};
 use crate::types::flow::FieldErrors;
@@ -10,12 +10,80 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 const INTENTS: [&str; 3] = ["api", "recovery", "app_password"];
+const SEAL_PURPOSE: &str = "token-key";
 
-pub async fn list(pool: &PgPool) -> Result<Vec<TokenRow>> {
+/// An expiry as `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time; empty = never. Must be future.
+fn parse_expiry(text: &str) -> Result<Option<time::OffsetDateTime>, &'static str> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let at = time::Date::parse(text, fmt)
+        .map(|d| d.midnight().assume_utc())
+        .or_else(|_| time::OffsetDateTime::parse(text, &Rfc3339))
+        .map_err(|_| "Enter a date as YYYY-MM-DD or a time as RFC 3339.")?;
+    if at <= time::OffsetDateTime::now_utc() {
+        return Err("The expiry must be in the future.");
+    }
+    Ok(Some(at))
+}
+
+/// One token by its identifier.
+pub async fn find(pool: &PgPool, identifier: &str) -> Result<Option<TokenRow>> {
+    Ok(select(pool, None, Some(identifier)).await?.pop())
+}
+
+/// The key of a token, shown again to its owner or an admin; writes a `secret_view` event.
+/// Keys kept only as a digest (recovery links, the bootstrap token) cannot be shown.
+pub async fn view_key(
+    pool: &PgPool,
+    secret_key: &str,
+    actor: &Actor<'_>,
+    identifier: &str,
+) -> Result<String> {
+    let Some(t) = sqlx::query!(
+        "select id, key_sealed from tokens where identifier = $1",
+        identifier
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Err(crate::ssr::Error::NotFound);
+    };
+    let Some(sealed_key) = t.key_sealed else {
+        return Err(crate::ssr::Error::Invalid(
+            "Only a digest of this token's key is stored: the key cannot be shown again.".into(),
+        ));
+    };
+    let key = String::from_utf8(sealed::open(secret_key, SEAL_PURPOSE, &sealed_key)?)
+        .map_err(crate::ssr::Error::internal)?;
+    let event = crate::ssr::events::NewEvent {
+        action: crate::ssr::events::action::SECRET_VIEW,
+        user: Some((actor.user.id, &actor.user.username)),
+        client_ip: Some(actor.ip),
+        context: json!({ "token": identifier, "id": t.id }),
+    };
+    crate::ssr::events::record(pool, event).await?;
+    Ok(key)
+}
+
+/// Tokens, newest first; only `owner`'s when given.
+pub async fn list(pool: &PgPool, owner: Option<Uuid>) -> Result<Vec<TokenRow>> {
+    select(pool, owner, None).await
+}
+
+async fn select(
+    pool: &PgPool,
+    owner: Option<Uuid>,
+    identifier: Option<&str>,
+) -> Result<Vec<TokenRow>> {
     Ok(sqlx::query!(
-        r#"select t.id, t.identifier, u.username as "username!: String", t.intent, t.expires_at, t.description
+        r#"select t.id, t.identifier, t.user_id, u.username as "username!: String", t.intent, t.expires_at, t.description
              from tokens t join users u on u.id = t.user_id
-            order by t.created_at desc limit 1000"#
+            where ($1::uuid is null or t.user_id = $1) and ($2::text is null or t.identifier = $2)
+            order by t.created_at desc limit 1000"#,
+        owner,
+        identifier
     )
     .fetch_all(pool)
     .await?
@@ -23,6 +91,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TokenRow>> {
     .map(|t| TokenRow {
         id: t.id.to_string(),
         identifier: t.identifier,
+        user_id: t.user_id.to_string(),
         username: t.username,
         intent: t.intent,
         expires_at: t.expires_at.and_then(|e| e.format(&Rfc3339).ok()).unwrap_or_default(),
@@ -31,8 +100,11 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TokenRow>> {
     .collect())
 }
 
+/// Creates a token; its key is returned this once. `secret_key` seals keys that may be viewed
+/// again (api, app_password).
 pub async fn create(
     pool: &PgPool,
+    secret_key: &str,
     actor: &Actor<'_>,
     form: &TokenForm,
 ) -> Result<Saved<TokenCreated>> {
@@ -57,44 +129,41 @@ pub async fn create(
     if user.is_none() {
         errors.insert("username".into(), "No user with this username.".into());
     }
-    let expires = if form.expires.trim().is_empty() {
-        None
-    } else {
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        match time::Date::parse(form.expires.trim(), fmt) {
-            Ok(d) if d.midnight().assume_utc() > time::OffsetDateTime::now_utc() => {
-                Some(d.midnight().assume_utc())
-            }
-            Ok(_) => {
-                errors.insert("expires".into(), "The expiry must be in the future.".into());
-                None
-            }
-            Err(_) => {
-                errors.insert("expires".into(), "Enter a date as YYYY-MM-DD.".into());
-                None
-            }
+    let expires = match parse_expiry(form.expires.trim()) {
+        Ok(e) => e,
+        Err(m) => {
+            errors.insert("expires".into(), m.into());
+            None
         }
     };
     if form.description.chars().count() > 1000 {
         errors.insert("description".into(), "At most 1000 characters.".into());
+    } else if crate::types::validated::has_nul(&form.description) {
+        errors.insert(
+            "description".into(),
+            crate::types::validated::NUL_REFUSED.into(),
+        );
     }
     let Some(user) = user.filter(|_| errors.is_empty()) else {
         return Ok(Saved::Invalid(errors));
     };
     let length = crate::ssr::settings::load(pool).await?.default_token_length;
     let key = secret::random_key(usize::try_from(length).unwrap_or(60));
+    let sealed =
+        (form.intent != "recovery").then(|| sealed::seal(secret_key, SEAL_PURPOSE, key.as_bytes()));
     let id = Uuid::new_v4();
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query!(
-        r#"insert into tokens (id, identifier, user_id, intent, key_hash, expires_at, description)
-           values ($1, $2, $3, $4, $5, $6, $7)"#,
+        r#"insert into tokens (id, identifier, user_id, intent, key_hash, expires_at, description, key_sealed)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
         id,
         identifier,
         user.id,
         form.intent,
         secret::digest(&key),
         expires,
-        form.description.trim()
+        form.description.trim(),
+        sealed
     )
     .execute(&mut *tx)
     .await;

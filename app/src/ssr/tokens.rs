@@ -105,3 +105,16 @@ pub async fn recovery_link(
     let flow = crate::ssr::account::flow_url(flow, "recovery");
     Ok(format!("{flow}?token={key}"))
 }
+
+/// The active user an API token belongs to: the key must match an unexpired token of intent
+/// `api`. The lookup is by digest, so the comparison never touches the key itself.
+pub async fn api_user(db: impl PgExecutor<'_>, key: &str) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        r#"select t.user_id from tokens t join users u on u.id = t.user_id
+            where t.key_hash = $1 and t.intent = 'api' and u.is_active
+              and (t.expires_at is null or t.expires_at > now())"#,
+        secret::digest(key)
+    )
+    .fetch_optional(db)
+    .await?)
+}

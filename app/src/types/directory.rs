@@ -42,6 +42,9 @@ pub struct UserQuery {
     /// 0-based.
     #[serde(default)]
     pub page: u32,
+    /// Rows per page; 0 = the list's default (50), at most 1000.
+    #[serde(default)]
+    pub page_size: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,6 +117,7 @@ pub struct GroupForm {
 pub struct TokenRow {
     pub id: String,
     pub identifier: String,
+    pub user_id: String,
     pub username: String,
     pub intent: String,
     /// RFC 3339, or empty for never.

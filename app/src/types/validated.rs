@@ -1,6 +1,13 @@
 //! Validated values: parse once at the edge, then trust the type.
 use serde::{Deserialize, Serialize};
 
+/// Postgres text and jsonb cannot hold NUL: text with one is refused with this message.
+pub const NUL_REFUSED: &str = "Remove the NUL character (\\0): it cannot be stored.";
+
+pub fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Username(String);
 

@@ -392,7 +392,7 @@ async fn both_list_plans_sort_alike() {
 #[tokio::test]
 async fn broad_searches_are_capped_and_still_sorted() {
     let app = admin_app().await;
-    sqlx::query("insert into users (id, username, name) select gen_random_uuid(), 'cap' || lpad(i::text, 5, '0'), 'C' from generate_series(0, 10049) i")
+    sqlx::query("insert into users (id, username, name) select gen_random_uuid(), 'cap' || lpad(i::text, 5, '0'), 'C' from generate_series(0, 20049) i")
         .execute(&app.pool)
         .await
         .expect("users");
@@ -402,16 +402,16 @@ async fn broad_searches_are_capped_and_still_sorted() {
             json!({ "query": { "search": "cap", "sort": "username", "descending": true, "page": 1 } }),
         )
         .await;
-    assert_eq!(page["total"], 10_000);
+    assert_eq!(page["total"], 20_000);
     assert_eq!(page["total_is_capped"], true);
-    assert_eq!(page["rows"][0]["username"], "cap09999");
+    assert_eq!(page["rows"][0]["username"], "cap19999");
     let narrow = app
         .ok_fn(
             "admin/users/list",
-            json!({ "query": { "search": "cap0999", "descending": true } }),
+            json!({ "query": { "search": "cap1999", "descending": true } }),
         )
         .await;
     assert_eq!(narrow["total"], 10);
     assert_eq!(narrow["total_is_capped"], false);
-    assert_eq!(narrow["rows"][0]["username"], "cap09999");
+    assert_eq!(narrow["rows"][0]["username"], "cap19999");
 }

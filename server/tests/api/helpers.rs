@@ -261,3 +261,73 @@ impl TestApp {
         .expect("events")
     }
 }
+
+/// The key of the bootstrap API token of `spawn_api`'s akadmin.
+pub const ADMIN_TOKEN: &str = "ward-test-bootstrap-token-0123456789";
+
+/// A Ward installed the automated way: akadmin with a password and an API token.
+pub async fn spawn_api() -> TestApp {
+    let mut cfg = test_config().await;
+    cfg.bootstrap_password = Some(ADMIN_PASSWORD.into());
+    cfg.bootstrap_email = Some("admin@example.com".into());
+    cfg.bootstrap_token = Some(ADMIN_TOKEN.into());
+    spawn_with(cfg).await
+}
+
+impl TestApp {
+    /// A REST call with a bearer token (None: anonymous, or the session of this client).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(&format!("/api/v3{path}")));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("api request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, json)
+    }
+
+    /// An admin API call that must succeed; returns the body.
+    pub async fn admin_api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let (status, json) = self.api(method, path, Some(ADMIN_TOKEN), body).await;
+        assert!(status.is_success(), "{path}: {status} {json}");
+        json
+    }
+
+    /// A plain user with an API token of their own; returns (user id, key).
+    pub async fn user_with_token(&self, username: &str) -> (uuid::Uuid, String) {
+        let id = self.create_user(username, "user password 123").await;
+        let key = app::ssr::tokens::create(
+            &self.pool,
+            id,
+            app::ssr::tokens::Intent::Api,
+            &format!("{username}-token"),
+            None,
+            None,
+        )
+        .await
+        .expect("token");
+        (id, key)
+    }
+}

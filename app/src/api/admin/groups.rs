@@ -25,7 +25,7 @@ pub async fn admin_save_group(id: String, form: GroupForm) -> Result<Saved<Strin
     } else {
         Some(parse_id(&id)?)
     };
-    crate::ssr::groups::edit::save(&req.state.pool, &req.actor(&admin), id, &form)
+    crate::ssr::groups::edit::save(&req.state.pool, &req.actor(&admin), id, &form, None)
         .await
         .map_err(public)
 }

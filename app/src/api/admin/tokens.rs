@@ -8,7 +8,7 @@ pub async fn admin_list_tokens() -> Result<Vec<TokenRow>, ServerFnError> {
     use crate::api::context::{Request, public};
     let req = Request::extract().await?;
     req.require_admin().await?;
-    crate::ssr::token_admin::list(&req.state.pool)
+    crate::ssr::token_admin::list(&req.state.pool, None)
         .await
         .map_err(public)
 }
@@ -19,9 +19,14 @@ pub async fn admin_create_token(form: TokenForm) -> Result<Saved<TokenCreated>, 
     use crate::api::context::{Request, public};
     let req = Request::extract().await?;
     let admin = req.require_admin().await?;
-    crate::ssr::token_admin::create(&req.state.pool, &req.actor(&admin), &form)
-        .await
-        .map_err(public)
+    crate::ssr::token_admin::create(
+        &req.state.pool,
+        &req.state.settings.secret_key,
+        &req.actor(&admin),
+        &form,
+    )
+    .await
+    .map_err(public)
 }
 
 /// Superusers only: deletes a token.

@@ -27,7 +27,7 @@ const MAX_SANS: usize = 100;
 const WARN_BEFORE_DAYS: i64 = 30;
 
 fn check_name(name: &str, errors: &mut FieldErrors) {
-    if name.is_empty() || name.chars().count() > 150 {
+    if name.is_empty() || name.chars().count() > 150 || crate::types::validated::has_nul(name) {
         errors.insert(
             "name".into(),
             "Give the certificate a name of 1 to 150 characters.".into(),

@@ -1,7 +1,7 @@
 //! Admin edits of groups: the tree (no cycles), superuser flag, attributes and members.
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::users::edit::parse_attributes;
-use crate::ssr::{Error, Result};
+use crate::ssr::{Error, Result, users};
 use crate::types::directory::{GroupForm, GroupRow, Saved, UserRow};
 use crate::types::flow::FieldErrors;
 use serde_json::{Map, Value, json};
@@ -21,7 +21,7 @@ struct ValidGroup {
 fn validate(form: &GroupForm) -> Result<ValidGroup, FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = form.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 150 {
+    if name.is_empty() || name.chars().count() > 150 || crate::types::validated::has_nul(&name) {
         errors.insert(
             "name".into(),
             "Give the group a name of 1 to 150 characters.".into(),
@@ -97,12 +97,14 @@ fn unique_name(e: sqlx::Error) -> Error {
     }
 }
 
-/// Creates (`id` None) or updates a group.
+/// Creates (`id` None) or updates a group; `members`, when given, replace its members in the
+/// same transaction.
 pub async fn save(
     pool: &PgPool,
     actor: &Actor<'_>,
     id: Option<Uuid>,
     form: &GroupForm,
+    members: Option<&[Uuid]>,
 ) -> Result<Saved<String>> {
     let valid = match validate(form) {
         Ok(v) => v,
@@ -184,6 +186,20 @@ pub async fn save(
     if !changes.is_empty() {
         audit::record(&mut *tx, actor, action, "group", gid, &valid.name, changes).await?;
     }
+    if let Some(members) = members
+        && let Saved::Invalid(errors) =
+            set_members(&mut tx, actor, gid, &valid.name, members).await?
+    {
+        return Ok(Saved::Invalid(errors));
+    }
+    if !users::keeps_own_rights(&mut tx, actor).await? {
+        let field = if members.is_some() {
+            "users"
+        } else {
+            "is_superuser"
+        };
+        return invalid(field, users::SELF_LOCKOUT);
+    }
     tx.commit().await?;
     Ok(Saved::Ok(gid.to_string()))
 }
@@ -203,6 +219,9 @@ pub async fn delete(pool: &PgPool, actor: &Actor<'_>, id: Uuid) -> Result<()> {
     )
     .fetch_optional(&mut *tx)
     .await?;
+    if !users::keeps_own_rights(&mut tx, actor).await? {
+        return Err(Error::Invalid(users::SELF_LOCKOUT.into()));
+    }
     audit::commit_delete(tx, actor, "group", id, name).await
 }
 
@@ -288,6 +307,82 @@ pub async fn set_member(
         Map::from_iter([("members".to_string(), change)]),
     )
     .await?;
+    if !users::keeps_own_rights(&mut tx, actor).await? {
+        return Err(Error::Invalid(users::SELF_LOCKOUT.into()));
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// (group, user) pairs of the members of `groups`, by username.
+pub async fn member_ids(pool: &PgPool, groups: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(sqlx::query!(
+        "select m.group_id, m.user_id from group_members m join users u on u.id = m.user_id
+          where m.group_id = any($1) order by u.username",
+        groups
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.group_id, r.user_id))
+    .collect())
+}
+
+/// Makes `users` the group's members, with one event listing who was added and removed. An
+/// unknown user is a field error on `users` (the caller then drops the transaction).
+async fn set_members(
+    tx: &mut sqlx::PgConnection,
+    actor: &Actor<'_>,
+    group: Uuid,
+    name: &str,
+    users: &[Uuid],
+) -> Result<Saved<()>> {
+    let mut wanted = users.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let known: i64 = sqlx::query_scalar!("select count(*) from users where id = any($1)", &wanted)
+        .fetch_one(&mut *tx)
+        .await?
+        .unwrap_or(0);
+    if known as usize != wanted.len() {
+        return invalid("users", "Unknown user.");
+    }
+    let removed: Vec<String> = sqlx::query_scalar!(
+        r#"with gone as (
+             delete from group_members where group_id = $1 and not (user_id = any($2)) returning user_id
+           )
+           select u.username as "username!: String" from users u join gone on gone.user_id = u.id order by 1"#,
+        group,
+        &wanted
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let added: Vec<String> = sqlx::query_scalar!(
+        r#"with new as (
+             insert into group_members (group_id, user_id) select $1, unnest($2::uuid[])
+             on conflict do nothing returning user_id
+           )
+           select u.username as "username!: String" from users u join new on new.user_id = u.id order by 1"#,
+        group,
+        &wanted
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if !(added.is_empty() && removed.is_empty()) {
+        let changes = Map::from_iter([(
+            "members".to_string(),
+            json!({ "added": added, "removed": removed }),
+        )]);
+        audit::record(
+            &mut *tx,
+            actor,
+            audit::MODEL_UPDATED,
+            "group",
+            group,
+            name,
+            changes,
+        )
+        .await?;
+    }
+    Ok(Saved::Ok(()))
 }

@@ -44,7 +44,7 @@ impl Stage for Identification {
                 field_error("uid_field", "Please enter your username or email."),
             ));
         }
-        if uid.chars().count() > 254 {
+        if uid.chars().count() > 254 || crate::types::validated::has_nul(uid) {
             return Ok(self.show(
                 "",
                 field_error("uid_field", "That is too long for a username or email."),

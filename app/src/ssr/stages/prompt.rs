@@ -62,6 +62,8 @@ fn check(field: &PromptField, raw: Option<&String>) -> Result<Option<String>, St
         PromptKind::Text | PromptKind::Checkbox => {
             if value.chars().count() > 1000 {
                 Err("At most 1000 characters.".into())
+            } else if crate::types::validated::has_nul(value) {
+                Err(crate::types::validated::NUL_REFUSED.into())
             } else {
                 Ok(Some(value.to_string()))
             }

@@ -6,7 +6,7 @@ use crate::ssr::crypto::password;
 use crate::ssr::{Error, Result, groups};
 use crate::types::directory::{GroupRef, Saved, UserDetail, UserForm};
 use crate::types::flow::FieldErrors;
-use crate::types::validated::{Email, Username, check_new_password};
+use crate::types::validated::{Email, NUL_REFUSED, Username, check_new_password, has_nul};
 use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -51,6 +51,8 @@ pub fn validate(form: &UserForm) -> Result<ValidUser, FieldErrors> {
     let name = form.name.trim().to_string();
     if name.chars().count() > 256 {
         errors.insert("name".into(), "Names have at most 256 characters.".into());
+    } else if has_nul(&name) {
+        errors.insert("name".into(), NUL_REFUSED.into());
     }
     let attributes = parse_attributes(&form.attributes)
         .map_err(|m| errors.insert("attributes".into(), m))
@@ -87,9 +89,21 @@ pub fn parse_attributes(text: &str) -> Result<Map<String, Value>, String> {
         return Err("Attributes are limited to 64 KiB.".into());
     }
     match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) if json_has_nul(&Value::Object(map.clone())) => {
+            Err(format!("Attributes: {NUL_REFUSED}"))
+        }
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err("Attributes must be a JSON object, like {\"key\": \"value\"}.".into()),
         Err(e) => Err(format!("Invalid JSON: {e}")),
+    }
+}
+
+fn json_has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => has_nul(s),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| has_nul(k) || json_has_nul(v)),
+        _ => false,
     }
 }
 
@@ -260,6 +274,12 @@ pub async fn update(
         )
         .await?;
     }
+    if actor.user.id == id && !super::keeps_own_rights(&mut tx, actor).await? {
+        return Ok(Saved::Invalid(FieldErrors::from([(
+            "groups".into(),
+            super::SELF_LOCKOUT.into(),
+        )])));
+    }
     tx.commit().await?;
     Ok(Saved::Ok(()))
 }
@@ -308,42 +328,71 @@ pub async fn set_password(
 }
 
 pub async fn detail(pool: &PgPool, id: Uuid) -> Result<Option<UserDetail>> {
-    let Some(r) = sqlx::query!(
+    Ok(details(pool, &[id]).await?.pop())
+}
+
+/// Users with their groups and effective superuser flag, in the order of `ids` (unknown ids
+/// are left out); three queries whatever the number of users.
+pub async fn details(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<UserDetail>> {
+    let users = sqlx::query!(
         r#"select id, username as "username!: String", email as "email: String", name, is_active, kind,
                   last_login, attributes
-             from users where id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let groups = sqlx::query!(
-        r#"select g.id, g.name as "name!: String" from groups g join group_members m on m.group_id = g.id
-            where m.user_id = $1 order by g.name"#,
-        id
+             from users where id = any($1) order by array_position($1, id)"#,
+        ids
     )
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|g| GroupRef { id: g.id.to_string(), name: g.name })
-    .collect();
-    let row = super::list::to_row(super::list::Row {
-        id: r.id,
-        username: r.username,
-        name: r.name,
-        email: r.email,
-        is_active: r.is_active,
-        kind: r.kind,
-        last_login: r.last_login,
-    });
-    Ok(Some(UserDetail {
-        row,
-        attributes: serde_json::to_string_pretty(&r.attributes).unwrap_or_default(),
-        groups,
-        is_superuser: super::is_superuser(pool, id).await?,
-    }))
+    .await?;
+    let memberships = sqlx::query!(
+        r#"select m.user_id, g.id, g.name as "name!: String"
+             from groups g join group_members m on m.group_id = g.id
+            where m.user_id = any($1) order by g.name"#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    let superusers: Vec<Uuid> = sqlx::query_scalar!(
+        r#"with recursive up(user_id, id, parent_id, is_superuser, depth) as (
+             select m.user_id, g.id, g.parent_id, g.is_superuser, 0
+               from groups g join group_members m on m.group_id = g.id
+              where m.user_id = any($1)
+             union all
+             select up.user_id, g.id, g.parent_id, g.is_superuser, up.depth + 1
+               from groups g join up on g.id = up.parent_id
+              where up.depth < 64
+           )
+           select distinct user_id as "user_id!" from up where is_superuser"#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(users
+        .into_iter()
+        .map(|r| {
+            let groups = memberships
+                .iter()
+                .filter(|m| m.user_id == r.id)
+                .map(|g| GroupRef {
+                    id: g.id.to_string(),
+                    name: g.name.clone(),
+                })
+                .collect();
+            let is_superuser = superusers.contains(&r.id);
+            UserDetail {
+                attributes: serde_json::to_string_pretty(&r.attributes).unwrap_or_default(),
+                row: super::list::to_row(super::list::Row {
+                    id: r.id,
+                    username: r.username,
+                    name: r.name,
+                    email: r.email,
+                    is_active: r.is_active,
+                    kind: r.kind,
+                    last_login: r.last_login,
+                }),
+                groups,
+                is_superuser,
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -363,6 +412,13 @@ mod tests {
                 .expect_err("invalid")
                 .starts_with("Invalid JSON")
         );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_anywhere_in_attributes() {
+        assert!(parse_attributes(r#"{"a": {"b\u0000": 1}}"#).is_err());
+        assert!(parse_attributes(r#"{"a": ["x", "y\u0000"]}"#).is_err());
+        assert!(parse_attributes(r#"{"a": ["x", "y"]}"#).is_ok());
     }
 
     #[test]

@@ -4,8 +4,8 @@ use crate::types::directory::{UserPage, UserQuery, UserRow, UserSort};
 use sqlx::PgPool;
 
 pub const PAGE_SIZE: u32 = 50;
-/// Totals above this show as "10000+".
-pub const COUNT_CAP: i64 = 10_000;
+/// Totals above this show as "20000+"; up to it, matches are few enough to sort directly.
+pub const COUNT_CAP: i64 = 20_000;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct Row {
@@ -31,12 +31,17 @@ pub async fn list(pool: &PgPool, q: &UserQuery) -> Result<UserPage> {
     .fetch_one(pool)
     .await?;
     let capped = counted > COUNT_CAP;
+    let size = if q.page_size == 0 {
+        PAGE_SIZE
+    } else {
+        q.page_size.min(1000)
+    };
     let sql = page_sql(q, !search.is_empty() && !capped);
     let rows: Vec<Row> = sqlx::query_as(&sql)
         .bind(search)
         .bind(&pattern)
-        .bind(i64::from(PAGE_SIZE))
-        .bind(i64::from(q.page.min(100_000)) * i64::from(PAGE_SIZE))
+        .bind(i64::from(size))
+        .bind(i64::from(q.page.min(1_000_000)) * i64::from(size))
         .fetch_all(pool)
         .await?;
     Ok(UserPage {
@@ -44,20 +49,33 @@ pub async fn list(pool: &PgPool, q: &UserQuery) -> Result<UserPage> {
         total: counted.min(COUNT_CAP),
         total_is_capped: capped,
         page: q.page,
-        page_size: PAGE_SIZE,
+        page_size: size,
     })
 }
 
-/// Must stay the expression of the `users_search_idx` trigram index.
-const FILTER: &str =
-    "($1 = '' or (username::text || ' ' || coalesce(email::text, '') || ' ' || name) ilike $2)";
+/// The exact number of users a search matches (the list stops counting at the cap).
+pub async fn count(pool: &PgPool, search: &str) -> Result<i64> {
+    let search = search.trim();
+    let pattern = format!("%{}%", escape_like(search));
+    Ok(
+        sqlx::query_scalar(&format!("select count(*) from users where {FILTER}"))
+            .bind(search)
+            .bind(&pattern)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// `users.search` is the stored lower-cased text the `users_search_idx` trigram index covers.
+const FILTER: &str = "($1 = '' or users.search like lower($2))";
 
 /// The page query. Two plans, picked from the capped count:
 /// - a broad search (or none) walks the sort column's index and stops after the page, because
 ///   matches are dense;
 /// - a narrow one (at most COUNT_CAP matches) collects the matches through the trigram index
 ///   first and sorts them on a precomputed key; walking the index there could filter most of
-///   the table before it found a page.
+///   the table before it found a page. `offset 0` keeps the planner from turning that back
+///   into an index walk, without materializing the rows.
 ///
 /// `lower(x::text)` sorts as citext does, so both plans give the same order.
 fn page_sql(q: &UserQuery, narrow: bool) -> String {
@@ -74,10 +92,9 @@ fn page_sql(q: &UserQuery, narrow: bool) -> String {
         "id, username::text as username, name, email::text as email, is_active, kind, last_login";
     if narrow {
         format!(
-            "with matches as materialized (
-               select {columns}, {key} as sort_key from users where {FILTER}
-             )
-             select id, username, name, email, is_active, kind, last_login from matches
+            "select id, username, name, email, is_active, kind, last_login from (
+               select {columns}, {key} as sort_key from users where {FILTER} offset 0
+             ) matches
               order by sort_key {dir}, id {dir}
               limit $3 offset $4"
         )

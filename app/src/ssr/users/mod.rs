@@ -4,7 +4,7 @@ pub mod list;
 
 use crate::ssr::{Error, Result};
 use crate::types::validated::{Email, Username};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -126,7 +126,7 @@ pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
 }
 
 /// Member of a superuser group, directly or through any ancestor of a group they are in.
-pub async fn is_superuser(db: &PgPool, id: Uuid) -> Result<bool> {
+pub async fn is_superuser(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar!(
         r#"with recursive up(id, parent_id, is_superuser, depth) as (
              select g.id, g.parent_id, g.is_superuser, 0
@@ -142,6 +142,19 @@ pub async fn is_superuser(db: &PgPool, id: Uuid) -> Result<bool> {
     )
     .fetch_one(db)
     .await?)
+}
+
+/// What a change that would take away its author's own superuser rights is told: admins cannot
+/// lock themselves out (another admin can still take the rights away).
+pub const SELF_LOCKOUT: &str =
+    "This would take away your own superuser rights. Another admin can do that, you cannot.";
+
+/// Whether the author of a change, inside its transaction, is still a superuser.
+pub async fn keeps_own_rights(
+    tx: &mut sqlx::PgConnection,
+    actor: &crate::ssr::audit::Actor<'_>,
+) -> Result<bool> {
+    is_superuser(&mut *tx, actor.user.id).await
 }
 
 pub(crate) fn unique_to_field(e: sqlx::Error) -> Error {

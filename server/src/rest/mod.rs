@@ -1,0 +1,154 @@
+//! The REST API under `/api/v3/`, in authentik's paths and shapes. Handlers only translate:
+//! every operation calls the same domain function as the admin UI's server functions.
+mod admin;
+mod auth;
+mod certs;
+mod docs;
+mod error;
+mod events;
+mod groups;
+mod page;
+mod tokens;
+mod users;
+
+pub use auth::{Admin, Caller};
+pub use error::{ApiError, ApiResult};
+
+use app::ssr::AppState;
+use app::types::directory::Saved;
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+pub const PREFIX: &str = "/api/v3";
+
+pub fn router() -> Router<AppState> {
+    let api = Router::new()
+        .route("/schema/", get(docs::schema))
+        .route("/admin/version/", get(admin::version))
+        .route(
+            "/core/users/",
+            get(users::list_users).post(users::create_user),
+        )
+        .route("/core/users/me/", get(users::me))
+        .route(
+            "/core/users/{id}/",
+            get(users::get_user)
+                .put(users::put_user)
+                .patch(users::patch_user)
+                .delete(users::delete_user),
+        )
+        .route("/core/users/{id}/set_password/", post(users::set_password))
+        .route(
+            "/core/groups/",
+            get(groups::list_groups).post(groups::create_group),
+        )
+        .route(
+            "/core/groups/{id}/",
+            get(groups::get_group)
+                .put(groups::put_group)
+                .patch(groups::patch_group)
+                .delete(groups::delete_group),
+        )
+        .route(
+            "/core/tokens/",
+            get(tokens::list_tokens).post(tokens::create_token),
+        )
+        .route(
+            "/core/tokens/{identifier}/",
+            get(tokens::get_token).delete(tokens::delete_token),
+        )
+        .route("/core/tokens/{identifier}/view_key/", get(tokens::view_key))
+        .route("/events/events/", get(events::list_events))
+        .route(
+            "/crypto/certificatekeypairs/",
+            get(certs::list_certs).post(certs::import_cert),
+        )
+        .route(
+            "/crypto/certificatekeypairs/generate/",
+            post(certs::generate_cert),
+        )
+        .route(
+            "/crypto/certificatekeypairs/{id}/",
+            get(certs::get_cert).delete(certs::delete_cert),
+        )
+        .route(
+            "/crypto/certificatekeypairs/{id}/view_certificate/",
+            get(certs::view_certificate),
+        )
+        .fallback(|| async { ApiError::NotFound });
+    // Nested "/" would match only `/api/v3` without the slash.
+    Router::new()
+        .route("/api/v3/", get(docs::page))
+        .nest(PREFIX, api)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Ward", description = "Ward's REST API: authentik's `/api/v3/` paths and shapes for the objects Ward has."),
+    servers((url = "/api/v3")),
+    paths(
+        admin::version,
+        users::list_users, users::create_user, users::me, users::get_user, users::put_user,
+        users::patch_user, users::delete_user, users::set_password,
+        groups::list_groups, groups::create_group, groups::get_group, groups::put_group,
+        groups::patch_group, groups::delete_group,
+        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::delete_token,
+        tokens::view_key,
+        certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
+        certs::delete_cert, certs::view_certificate,
+        events::list_events,
+    ),
+    modifiers(&BearerAuth),
+    security(("authentik" = [])),
+    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log")),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "authentik",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// 201 with the created object.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, Json(self.0)).into_response()
+    }
+}
+
+/// A pk from the path; a malformed one names no object.
+fn parse_pk(raw: &str) -> ApiResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
+}
+
+/// A domain form answer: the value, or its field errors as a 400.
+fn saved<T>(s: Saved<T>) -> ApiResult<T> {
+    match s {
+        Saved::Ok(v) => Ok(v),
+        Saved::Invalid(errors) => Err(ApiError::Fields(errors)),
+    }
+}
+
+/// Tells `"field": null` (Some(None): clear it) from a missing field (None: keep it).
+fn explicit_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
