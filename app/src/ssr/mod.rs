@@ -1,6 +1,7 @@
 //! The domain behind the UI and the protocols (server only).
 pub mod account;
 pub mod audit;
+pub mod blueprints;
 pub mod brands;
 pub mod certs;
 pub mod client;
