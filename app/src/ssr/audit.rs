@@ -61,10 +61,22 @@ pub async fn commit_delete(
     pk: Uuid,
     name: Option<String>,
 ) -> Result<()> {
-    let name = name.ok_or(crate::ssr::Error::NotFound)?;
-    record(&mut *tx, actor, MODEL_DELETED, model, pk, &name, Map::new()).await?;
+    record_delete(&mut tx, actor, model, pk, name).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The event of a deletion inside the caller's transaction; `name` None (nothing matched) is a
+/// 404.
+pub async fn record_delete(
+    tx: &mut sqlx::PgConnection,
+    actor: &Actor<'_>,
+    model: &str,
+    pk: Uuid,
+    name: Option<String>,
+) -> Result<()> {
+    let name = name.ok_or(crate::ssr::Error::NotFound)?;
+    record(&mut *tx, actor, MODEL_DELETED, model, pk, &name, Map::new()).await
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod admin_certs;
 mod admin_groups;
 mod admin_system;
 mod admin_users;
+mod blueprints;
 mod brands;
 mod certs;
 mod email;

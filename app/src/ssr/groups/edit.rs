@@ -106,11 +106,26 @@ pub async fn save(
     form: &GroupForm,
     members: Option<&[Uuid]>,
 ) -> Result<Saved<String>> {
+    let mut tx = pool.begin().await?;
+    let saved = save_in(&mut tx, actor, id, form, members).await?;
+    if matches!(saved, Saved::Ok(_)) {
+        tx.commit().await?;
+    }
+    Ok(saved)
+}
+
+/// `save` inside the caller's transaction (blueprints apply many changes in one).
+pub async fn save_in(
+    tx: &mut sqlx::PgConnection,
+    actor: &Actor<'_>,
+    id: Option<Uuid>,
+    form: &GroupForm,
+    members: Option<&[Uuid]>,
+) -> Result<Saved<String>> {
     let valid = match validate(form) {
         Ok(v) => v,
         Err(errors) => return Ok(Saved::Invalid(errors)),
     };
-    let mut tx = pool.begin().await?;
     sqlx::query!("select pg_advisory_xact_lock($1)", TREE_LOCK)
         .execute(&mut *tx)
         .await?;
@@ -125,7 +140,7 @@ pub async fn save(
             return invalid("parent", "Unknown group.");
         }
         if let Some(id) = id
-            && is_ancestor_or_self(&mut tx, id, parent).await?
+            && is_ancestor_or_self(tx, id, parent).await?
         {
             return invalid(
                 "parent",
@@ -187,12 +202,11 @@ pub async fn save(
         audit::record(&mut *tx, actor, action, "group", gid, &valid.name, changes).await?;
     }
     if let Some(members) = members
-        && let Saved::Invalid(errors) =
-            set_members(&mut tx, actor, gid, &valid.name, members).await?
+        && let Saved::Invalid(errors) = set_members(tx, actor, gid, &valid.name, members).await?
     {
         return Ok(Saved::Invalid(errors));
     }
-    if !users::keeps_own_rights(&mut tx, actor).await? {
+    if !users::keeps_own_rights(tx, actor).await? {
         let field = if members.is_some() {
             "users"
         } else {
@@ -200,7 +214,6 @@ pub async fn save(
         };
         return invalid(field, users::SELF_LOCKOUT);
     }
-    tx.commit().await?;
     Ok(Saved::Ok(gid.to_string()))
 }
 
@@ -213,16 +226,22 @@ fn field_or<T>(e: Error) -> Result<Saved<T>> {
 
 pub async fn delete(pool: &PgPool, actor: &Actor<'_>, id: Uuid) -> Result<()> {
     let mut tx = pool.begin().await?;
+    delete_in(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_in(tx: &mut sqlx::PgConnection, actor: &Actor<'_>, id: Uuid) -> Result<()> {
     let name = sqlx::query_scalar!(
         r#"delete from groups where id = $1 returning name as "name!: String""#,
         id
     )
     .fetch_optional(&mut *tx)
     .await?;
-    if !users::keeps_own_rights(&mut tx, actor).await? {
+    if !users::keeps_own_rights(tx, actor).await? {
         return Err(Error::Invalid(users::SELF_LOCKOUT.into()));
     }
-    audit::commit_delete(tx, actor, "group", id, name).await
+    audit::record_delete(tx, actor, "group", id, name).await
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<GroupRow>> {

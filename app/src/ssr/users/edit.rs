@@ -128,12 +128,26 @@ pub async fn create(
     form: &UserForm,
     service_account: bool,
 ) -> Result<Saved<String>> {
+    let mut tx = pool.begin().await?;
+    let saved = create_in(&mut tx, actor, form, service_account).await?;
+    if matches!(saved, Saved::Ok(_)) {
+        tx.commit().await?;
+    }
+    Ok(saved)
+}
+
+/// `create` inside the caller's transaction (blueprints apply many changes in one).
+pub async fn create_in(
+    tx: &mut sqlx::PgConnection,
+    actor: &Actor<'_>,
+    form: &UserForm,
+    service_account: bool,
+) -> Result<Saved<String>> {
     let valid = match validate(form) {
         Ok(v) => v,
         Err(errors) => return Ok(Saved::Invalid(errors)),
     };
-    let mut tx = pool.begin().await?;
-    if !check_groups(&mut tx, &valid.groups).await? {
+    if !check_groups(&mut *tx, &valid.groups).await? {
         return Ok(Saved::Invalid(FieldErrors::from([(
             "groups".into(),
             "Unknown group.".into(),
@@ -179,7 +193,6 @@ pub async fn create(
         changes,
     )
     .await?;
-    tx.commit().await?;
     Ok(Saved::Ok(id.to_string()))
 }
 
@@ -189,11 +202,25 @@ pub async fn update(
     id: Uuid,
     form: &UserForm,
 ) -> Result<Saved<()>> {
+    let mut tx = pool.begin().await?;
+    let saved = update_in(&mut tx, actor, id, form).await?;
+    if matches!(saved, Saved::Ok(_)) {
+        tx.commit().await?;
+    }
+    Ok(saved)
+}
+
+/// `update` inside the caller's transaction (blueprints apply many changes in one).
+pub async fn update_in(
+    tx: &mut sqlx::PgConnection,
+    actor: &Actor<'_>,
+    id: Uuid,
+    form: &UserForm,
+) -> Result<Saved<()>> {
     let valid = match validate(form) {
         Ok(v) => v,
         Err(errors) => return Ok(Saved::Invalid(errors)),
     };
-    let mut tx = pool.begin().await?;
     let Some(old) = sqlx::query!(
         r#"select username as "username!: String", email as "email: String", name, is_active, attributes
              from users where id = $1 for update"#,
@@ -204,7 +231,7 @@ pub async fn update(
     else {
         return Err(Error::NotFound);
     };
-    if !check_groups(&mut tx, &valid.groups).await? {
+    if !check_groups(&mut *tx, &valid.groups).await? {
         return Ok(Saved::Invalid(FieldErrors::from([(
             "groups".into(),
             "Unknown group.".into(),
@@ -274,28 +301,33 @@ pub async fn update(
         )
         .await?;
     }
-    if actor.user.id == id && !super::keeps_own_rights(&mut tx, actor).await? {
+    if actor.user.id == id && !super::keeps_own_rights(&mut *tx, actor).await? {
         return Ok(Saved::Invalid(FieldErrors::from([(
             "groups".into(),
             super::SELF_LOCKOUT.into(),
         )])));
     }
-    tx.commit().await?;
     Ok(Saved::Ok(()))
 }
 
 pub async fn delete(pool: &PgPool, actor: &Actor<'_>, id: Uuid) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    delete_in(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_in(tx: &mut sqlx::PgConnection, actor: &Actor<'_>, id: Uuid) -> Result<()> {
     if actor.user.id == id {
         return Err(Error::Invalid("You cannot delete yourself.".into()));
     }
-    let mut tx = pool.begin().await?;
     let name = sqlx::query_scalar!(
         r#"delete from users where id = $1 returning username as "username!: String""#,
         id
     )
     .fetch_optional(&mut *tx)
     .await?;
-    audit::commit_delete(tx, actor, "user", id, name).await
+    audit::record_delete(tx, actor, "user", id, name).await
 }
 
 /// Sets a new password; the event says only that it changed.

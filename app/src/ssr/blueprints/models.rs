@@ -1,0 +1,352 @@
+//! The models a blueprint entry can name, each mapping authentik's fields onto Ward's domain
+//! functions (the same ones the admin UI and the REST API use).
+use crate::ssr::audit::Actor;
+use crate::ssr::{Error, Result, groups, users};
+use crate::types::directory::{GroupForm, Saved, UserForm};
+use crate::types::flow::FieldErrors;
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub type Fields = Map<String, Json>;
+
+#[async_trait]
+pub trait Model: Sync {
+    /// The object the identifiers name.
+    async fn find(&self, tx: &mut PgConnection, identifiers: &Fields) -> Result<Option<Uuid>>;
+    async fn create(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        fields: &Fields,
+    ) -> Result<std::result::Result<Uuid, FieldErrors>>;
+    /// Sets the given attributes; whether anything changed.
+    async fn update(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        pk: Uuid,
+        attrs: &Fields,
+    ) -> Result<std::result::Result<bool, FieldErrors>>;
+    async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()>;
+}
+
+const MODELS: [(&str, &(dyn Model + Sync)); 2] = [
+    ("authentik_core.group", &Group),
+    ("authentik_core.user", &User),
+];
+
+pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
+    MODELS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+}
+
+pub fn names() -> Vec<&'static str> {
+    MODELS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The one text field of an identifier map, or an error naming what a lookup needs.
+fn lookup(identifiers: &Fields, keys: &[&'static str]) -> Result<(&'static str, String)> {
+    for key in keys {
+        if let Some(v) = identifiers.get(*key) {
+            let text = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            return Ok((key, text));
+        }
+    }
+    Err(Error::Invalid(format!(
+        "identify the object by {}",
+        keys.join(" or ")
+    )))
+}
+
+fn text(fields: &Fields, key: &str) -> Option<String> {
+    fields.get(key).map(|v| match v {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+fn flag(fields: &Fields, key: &str) -> Result<Option<bool>> {
+    match fields.get(key) {
+        None => Ok(None),
+        Some(Json::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(Error::Invalid(format!("`{key}` is true or false"))),
+    }
+}
+
+fn object(fields: &Fields, key: &str) -> Result<Option<String>> {
+    match fields.get(key) {
+        None => Ok(None),
+        Some(v @ Json::Object(_)) => Ok(Some(v.to_string())),
+        Some(_) => Err(Error::Invalid(format!("`{key}` is a mapping"))),
+    }
+}
+
+/// A list of pks (from `!KeyOf` / `!Find`); null entries mean a `!Find` found nothing.
+fn pks(fields: &Fields, key: &str) -> Result<Option<Vec<Uuid>>> {
+    match fields.get(key) {
+        None => Ok(None),
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .and_then(|s| Uuid::parse_str(s).ok())
+                    .ok_or_else(|| {
+                        Error::Invalid(format!("`{key}` lists an object that does not exist"))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(Error::Invalid(format!("`{key}` is a list"))),
+    }
+}
+
+fn unsaved<T>(saved: Saved<T>) -> std::result::Result<T, FieldErrors> {
+    match saved {
+        Saved::Ok(v) => Ok(v),
+        Saved::Invalid(e) => Err(e),
+    }
+}
+
+fn pk_of(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(Error::internal)
+}
+
+struct Group;
+
+impl Group {
+    async fn form(tx: &mut PgConnection, pk: Uuid) -> Result<(GroupForm, Vec<Uuid>)> {
+        let row = sqlx::query!(
+            r#"select name as "name!: String", parent_id, is_superuser, attributes from groups where id = $1"#,
+            pk
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound)?;
+        let members: Vec<Uuid> = sqlx::query_scalar!(
+            "select user_id from group_members where group_id = $1 order by user_id",
+            pk
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok((
+            GroupForm {
+                name: row.name,
+                parent: row.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+                is_superuser: row.is_superuser,
+                attributes: row.attributes.to_string(),
+            },
+            members,
+        ))
+    }
+
+    fn merge(mut form: GroupForm, f: &Fields) -> Result<GroupForm> {
+        if let Some(v) = text(f, "name") {
+            form.name = v;
+        }
+        if let Some(v) = flag(f, "is_superuser")? {
+            form.is_superuser = v;
+        }
+        if let Some(v) = text(f, "parent") {
+            form.parent = v;
+        }
+        if let Some(v) = object(f, "attributes")? {
+            form.attributes = v;
+        }
+        Ok(form)
+    }
+}
+
+#[async_trait]
+impl Model for Group {
+    async fn find(&self, tx: &mut PgConnection, identifiers: &Fields) -> Result<Option<Uuid>> {
+        let (key, value) = lookup(identifiers, &["pk", "name"])?;
+        let query = if key == "pk" {
+            "select id from groups where id::text = $1"
+        } else {
+            "select id from groups where name = $1"
+        };
+        Ok(sqlx::query_scalar(query)
+            .bind(value)
+            .fetch_optional(&mut *tx)
+            .await?)
+    }
+
+    async fn create(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        f: &Fields,
+    ) -> Result<std::result::Result<Uuid, FieldErrors>> {
+        let form = Self::merge(GroupForm::default(), f)?;
+        let members = pks(f, "users")?;
+        match unsaved(groups::edit::save_in(tx, actor, None, &form, members.as_deref()).await?) {
+            Ok(id) => Ok(Ok(pk_of(&id)?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    async fn update(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        pk: Uuid,
+        attrs: &Fields,
+    ) -> Result<std::result::Result<bool, FieldErrors>> {
+        let (current, mut members) = Self::form(tx, pk).await?;
+        let mut form = Self::merge(current.clone(), attrs)?;
+        // Attributes compare as JSON, not as text.
+        let same_attrs = serde_json::from_str::<Json>(&form.attributes).ok()
+            == serde_json::from_str::<Json>(&current.attributes).ok();
+        if same_attrs {
+            form.attributes = current.attributes.clone();
+        }
+        let wanted = pks(attrs, "users")?.map(|mut w| {
+            w.sort();
+            w.dedup();
+            w
+        });
+        members.sort();
+        if form == current && wanted.as_ref().is_none_or(|w| *w == members) {
+            return Ok(Ok(false));
+        }
+        Ok(
+            unsaved(groups::edit::save_in(tx, actor, Some(pk), &form, wanted.as_deref()).await?)
+                .map(|_| true),
+        )
+    }
+
+    async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()> {
+        groups::edit::delete_in(tx, actor, pk).await
+    }
+}
+
+struct User;
+
+impl User {
+    async fn form(tx: &mut PgConnection, pk: Uuid) -> Result<UserForm> {
+        let row = sqlx::query!(
+            r#"select username as "username!: String", email as "email: String", name, is_active, attributes
+                 from users where id = $1"#,
+            pk
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound)?;
+        let groups: Vec<Uuid> = sqlx::query_scalar!(
+            "select group_id from group_members where user_id = $1 order by group_id",
+            pk
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(UserForm {
+            username: row.username,
+            name: row.name,
+            email: row.email.unwrap_or_default(),
+            is_active: row.is_active,
+            attributes: row.attributes.to_string(),
+            groups: groups.iter().map(Uuid::to_string).collect(),
+        })
+    }
+
+    fn merge(mut form: UserForm, f: &Fields) -> Result<UserForm> {
+        if f.contains_key("password") {
+            return Err(Error::Invalid(
+                "`password` is not applied from blueprints; set it through the API or a recovery link".into(),
+            ));
+        }
+        if let Some(v) = text(f, "username") {
+            form.username = v;
+        }
+        if let Some(v) = text(f, "name") {
+            form.name = v;
+        }
+        if let Some(v) = text(f, "email") {
+            form.email = v;
+        }
+        if let Some(v) = flag(f, "is_active")? {
+            form.is_active = v;
+        }
+        if let Some(v) = object(f, "attributes")? {
+            form.attributes = v;
+        }
+        if let Some(mut v) = pks(f, "groups")? {
+            v.sort();
+            v.dedup();
+            form.groups = v.iter().map(Uuid::to_string).collect();
+        }
+        Ok(form)
+    }
+}
+
+#[async_trait]
+impl Model for User {
+    async fn find(&self, tx: &mut PgConnection, identifiers: &Fields) -> Result<Option<Uuid>> {
+        let (key, value) = lookup(identifiers, &["pk", "username", "email"])?;
+        let query = match key {
+            "pk" => "select id from users where id::text = $1",
+            "email" => "select id from users where email = $1",
+            _ => "select id from users where username = $1",
+        };
+        Ok(sqlx::query_scalar(query)
+            .bind(value)
+            .fetch_optional(&mut *tx)
+            .await?)
+    }
+
+    async fn create(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        f: &Fields,
+    ) -> Result<std::result::Result<Uuid, FieldErrors>> {
+        let form = Self::merge(
+            UserForm {
+                is_active: true,
+                ..Default::default()
+            },
+            f,
+        )?;
+        let service_account = match text(f, "type").as_deref() {
+            None | Some("internal") => false,
+            Some("service_account") => true,
+            Some(other) => {
+                return Err(Error::Invalid(format!(
+                    "`type` {other}: Ward has internal users and service accounts"
+                )));
+            }
+        };
+        match unsaved(users::edit::create_in(tx, actor, &form, service_account).await?) {
+            Ok(id) => Ok(Ok(pk_of(&id)?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    async fn update(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        pk: Uuid,
+        attrs: &Fields,
+    ) -> Result<std::result::Result<bool, FieldErrors>> {
+        let current = Self::form(tx, pk).await?;
+        let mut form = Self::merge(current.clone(), attrs)?;
+        if serde_json::from_str::<Json>(&form.attributes).ok()
+            == serde_json::from_str::<Json>(&current.attributes).ok()
+        {
+            form.attributes = current.attributes.clone();
+        }
+        if form == current {
+            return Ok(Ok(false));
+        }
+        Ok(unsaved(users::edit::update_in(tx, actor, pk, &form).await?).map(|()| true))
+    }
+
+    async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()> {
+        users::edit::delete_in(tx, actor, pk).await
+    }
+}

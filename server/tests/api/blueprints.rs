@@ -1,0 +1,160 @@
+//! Blueprints applied to a real database: create, idempotence, updates, absence, all-or-nothing.
+use crate::helpers::spawn_api;
+use app::ssr::audit::Actor;
+use app::ssr::blueprints::{apply::Options, apply_text};
+use app::ssr::users;
+
+const TEAM: &str = r#"
+version: 1
+metadata:
+  name: team
+context:
+  domain: example.com
+entries:
+  - model: authentik_core.group
+    id: staff
+    identifiers: { name: staff }
+    attrs: { attributes: { floor: 3 } }
+  - model: authentik_core.group
+    id: ops
+    identifiers: { name: ops }
+    attrs: { parent: !KeyOf staff }
+  - model: authentik_core.user
+    identifiers: { username: ivy }
+    attrs:
+      name: Ivy
+      email: !Format ["ivy@%s", !Context domain]
+      groups: [!KeyOf ops]
+  - model: authentik_core.user
+    identifiers: { username: jon }
+    attrs:
+      groups: [!Find [authentik_core.group, [name, staff]]]
+      attributes: { shell: !Env [WARD_BLUEPRINT_TEST_SHELL, /bin/sh] }
+"#;
+
+async fn count(app: &crate::helpers::TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_blueprint_applies_once_and_then_changes_nothing() {
+    let app = spawn_api().await;
+    let system = users::system();
+    let actor = Actor {
+        user: &system,
+        ip: [127, 0, 0, 1].into(),
+    };
+    let opts = Options::default();
+    let first = apply_text(&app.pool, &actor, TEAM, &opts)
+        .await
+        .expect("applied");
+    assert_eq!((first.created, first.updated, first.unchanged), (4, 0, 0));
+    let (parent, email, shell): (String, String, String) = sqlx::query_as(
+        "select p.name, u.email::text, j.attributes->>'shell'
+           from groups g join groups p on p.id = g.parent_id
+           join group_members m on m.group_id = g.id join users u on u.id = m.user_id,
+           users j where g.name = 'ops' and j.username = 'jon'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("objects");
+    assert_eq!(
+        (parent.as_str(), email.as_str(), shell.as_str()),
+        ("staff", "ivy@example.com", "/bin/sh")
+    );
+
+    let again = apply_text(&app.pool, &actor, TEAM, &opts)
+        .await
+        .expect("applied again");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 4));
+    let events = count(
+        &app,
+        "select count(*) from events where action like 'model_%'",
+    )
+    .await;
+
+    let changed = TEAM.replace("name: Ivy", "name: Ivy Q");
+    let third = apply_text(&app.pool, &actor, &changed, &opts)
+        .await
+        .expect("updated");
+    assert_eq!((third.created, third.updated, third.unchanged), (0, 1, 3));
+    assert_eq!(
+        count(&app, "select count(*) from users where name = 'Ivy Q'").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from events where action like 'model_%'"
+        )
+        .await,
+        events + 1
+    );
+
+    let gone = "version: 1\nentries:\n  - model: authentik_core.user\n    state: absent\n    identifiers: { username: jon }\n";
+    let removed = apply_text(&app.pool, &actor, gone, &opts)
+        .await
+        .expect("removed");
+    assert_eq!(removed.deleted, 1);
+    assert_eq!(
+        count(&app, "select count(*) from users where username = 'jon'").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_broken_entry_applies_nothing_and_is_named() {
+    let app = spawn_api().await;
+    let system = users::system();
+    let actor = Actor {
+        user: &system,
+        ip: [127, 0, 0, 1].into(),
+    };
+    let users_before = count(&app, "select count(*) from users").await;
+    let broken = TEAM.replace("ivy@%s", "not an email %s");
+    let err = apply_text(&app.pool, &actor, &broken, &Options::default())
+        .await
+        .expect_err("invalid email")
+        .to_string();
+    assert!(err.starts_with("entry 3 (authentik_core.user)"), "{err}");
+    assert!(err.contains("email"), "{err}");
+    assert_eq!(
+        count(&app, "select count(*) from users").await,
+        users_before
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from groups where name in ('staff', 'ops')"
+        )
+        .await,
+        0
+    );
+
+    let unknown = format!(
+        "{TEAM}  - model: authentik_providers_saml.samlprovider\n    identifiers: {{ name: x }}\n"
+    );
+    let err = apply_text(&app.pool, &actor, &unknown, &Options::default())
+        .await
+        .expect_err("unknown model")
+        .to_string();
+    assert!(
+        err.contains("entry 5") && err.contains("samlprovider"),
+        "{err}"
+    );
+    let skipping = Options {
+        skip_unknown: true,
+        ..Options::default()
+    };
+    let outcome = apply_text(&app.pool, &actor, &unknown, &skipping)
+        .await
+        .expect("skipped");
+    assert_eq!(
+        outcome.skipped,
+        ["entry 5 (authentik_providers_saml.samlprovider)"]
+    );
+    assert_eq!(outcome.created, 4);
+}
