@@ -2,7 +2,7 @@
 use crate::config::Config;
 use app::ssr::db::embedded::EmbeddedPostgres;
 use app::ssr::tokens;
-use app::ssr::{db, users};
+use app::ssr::{blueprints, db, users};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -27,6 +27,9 @@ pub enum Command {
     CreateRecoveryKey { username: String },
     /// Exit 0 when the local server answers /-/health/live/ (for container health checks).
     Healthcheck,
+    /// Apply a blueprint (authentik's YAML format), or print the directory as one.
+    #[command(subcommand)]
+    Blueprint(BlueprintCommand),
     /// Start or stop a throwaway PostgreSQL cluster for the test suite; `start` prints the URL
     /// of its (empty) database `ward`.
     #[command(hide = true)]
@@ -36,6 +39,19 @@ pub enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+pub enum BlueprintCommand {
+    /// Apply FILE: every entry, or none when one fails.
+    Apply {
+        file: PathBuf,
+        /// Skip entries of models Ward does not have instead of failing.
+        #[arg(long)]
+        skip_unknown: bool,
+    },
+    /// Print the groups and users as a blueprint (`ward blueprint export > FILE`).
+    Export,
 }
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -58,6 +74,40 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             .await
         }
         Command::Healthcheck => healthcheck(config.listen.port()).await,
+        Command::Blueprint(BlueprintCommand::Apply { file, skip_unknown }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            with_db(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                let system = users::system();
+                let actor = app::ssr::audit::Actor {
+                    user: &system,
+                    ip: [127, 0, 0, 1].into(),
+                };
+                let opts = blueprints::apply::Options {
+                    skip_unknown,
+                    ..Default::default()
+                };
+                let o = blueprints::apply_text(&pool, &actor, &text, &opts).await?;
+                println!(
+                    "applied: {} created, {} updated, {} deleted, {} unchanged",
+                    o.created, o.updated, o.deleted, o.unchanged
+                );
+                for skipped in o.skipped {
+                    println!("skipped {skipped}: Ward has no such model");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Blueprint(BlueprintCommand::Export) => {
+            with_db(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                print!("{}", blueprints::export::export(&pool).await?);
+                Ok(())
+            })
+            .await
+        }
         Command::ScratchDb { action, dir } => {
             if action == "start" {
                 let pg = EmbeddedPostgres::start(&dir, true).await?;

@@ -56,6 +56,13 @@ impl Application {
             )
             .await?;
         }
+        // Blueprints from the data dir and (in the container) /blueprints; a broken one is
+        // logged and does not stop the start.
+        app::ssr::blueprints::apply_dirs(
+            &pool,
+            &[config.data_dir.join("blueprints"), "/blueprints".into()],
+        )
+        .await;
         let listener = TcpListener::bind(config.listen).await?;
         let metrics = match config.metrics_listen {
             Some(addr) => {

@@ -158,3 +158,115 @@ async fn a_broken_entry_applies_nothing_and_is_named() {
     );
     assert_eq!(outcome.created, 4);
 }
+
+#[tokio::test]
+async fn blueprints_in_the_data_dir_apply_at_start() {
+    let cfg = crate::helpers::test_config().await;
+    let dir = cfg.data_dir.join("blueprints");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("10-team.yaml"), TEAM).expect("write");
+    std::fs::write(dir.join("20-broken.yaml"), "version: 1\nentries: nope\n").expect("write");
+    let app = crate::helpers::spawn_with(cfg).await;
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from groups where name in ('staff', 'ops')"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from users where username in ('ivy', 'jon')"
+        )
+        .await,
+        2
+    );
+}
+
+/// What `ward blueprint export` prints applies to an empty instance and gives the same objects.
+#[tokio::test]
+async fn an_export_round_trips() {
+    let source = spawn_api().await;
+    let system = users::system();
+    let actor = Actor {
+        user: &system,
+        ip: [127, 0, 0, 1].into(),
+    };
+    apply_text(&source.pool, &actor, TEAM, &Options::default())
+        .await
+        .expect("applied");
+    let exported = app::ssr::blueprints::export::export(&source.pool)
+        .await
+        .expect("export");
+    assert!(exported.contains("!Find"), "{exported}");
+
+    let target = crate::helpers::spawn_app().await;
+    let outcome = apply_text(&target.pool, &actor, &exported, &Options::default())
+        .await
+        .expect("applied");
+    assert!(outcome.created >= 6, "{outcome:?}");
+    let snapshot = |app: &crate::helpers::TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, bool, serde_json::Value, Vec<String>)>(
+                "select u.username::text, u.name, u.is_active, u.attributes,
+                        array(select g.name::text || '<' || coalesce(p.name::text, '') from groups g
+                                join group_members m on m.group_id = g.id left join groups p on p.id = g.parent_id
+                               where m.user_id = u.id order by 1)
+                   from users u order by 1",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("snapshot")
+        }
+    };
+    assert_eq!(snapshot(&source).await, snapshot(&target).await);
+    // And applying the export again changes nothing.
+    let again = apply_text(&target.pool, &actor, &exported, &Options::default())
+        .await
+        .expect("again");
+    assert_eq!((again.created, again.updated), (0, 0));
+}
+
+/// `ward blueprint apply FILE` and `ward blueprint export` on the same database.
+#[tokio::test]
+async fn the_command_line_applies_and_exports() {
+    let cfg = crate::helpers::test_config().await;
+    let url = cfg.database_url.clone().expect("url");
+    std::fs::create_dir_all(&cfg.data_dir).expect("dir");
+    let file = cfg.data_dir.join("team.yaml");
+    std::fs::write(&file, TEAM).expect("write");
+    let ward = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(args)
+            .env("WARD_DATABASE_URL", &url)
+            .env("WARD_DATA_DIR", &cfg.data_dir)
+            .env("WARD_LOG_LEVEL", "warn")
+            .output()
+            .expect("run ward")
+    };
+    let out = ward(&["blueprint", "apply", file.to_str().expect("path")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "applied: 4 created, 0 updated, 0 deleted, 0 unchanged"
+    );
+    let out = ward(&["blueprint", "export"]);
+    assert!(out.status.success());
+    let yaml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        yaml.contains("username: ivy") && yaml.contains("name: ops"),
+        "{yaml}"
+    );
+
+    std::fs::write(&file, TEAM.replace("ivy@%s", "broken %s")).expect("write");
+    let out = ward(&["blueprint", "apply", file.to_str().expect("path")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("entry 3 (authentik_core.user)"));
+}
