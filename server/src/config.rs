@@ -18,6 +18,9 @@ pub struct Config {
     pub bootstrap_token: Option<String>,
     /// Whether this process also runs a background worker (WARD_WORKER, default true).
     pub worker: bool,
+    /// How often blueprint files are checked for changes (WARD_BLUEPRINTS_WATCH_SECONDS,
+    /// default 5; 0 turns the watch off).
+    pub blueprints_watch: Option<std::time::Duration>,
     /// Where `/metrics` is served (WARD_LISTEN__METRICS, authentik's 0.0.0.0:9300 by default;
     /// `off` disables it). Never on the main listener, so it is not public by accident.
     pub metrics_listen: Option<SocketAddr>,
@@ -87,6 +90,15 @@ impl Config {
                 None | Some("true" | "1") => true,
                 Some("false" | "0") => false,
                 Some(other) => bail!("WARD_WORKER: expected true or false, got {other}"),
+            },
+            blueprints_watch: match var("WARD_BLUEPRINTS_WATCH_SECONDS")
+                .as_deref()
+                .unwrap_or("5")
+                .parse::<u64>()
+            {
+                Ok(0) => None,
+                Ok(s) if s <= 86_400 => Some(std::time::Duration::from_secs(s)),
+                _ => bail!("WARD_BLUEPRINTS_WATCH_SECONDS: expected 0 to 86400 seconds"),
             },
         })
     }

@@ -22,6 +22,8 @@ pub struct Application {
     embedded: Option<EmbeddedPostgres>,
     worker: bool,
     metrics: Option<TcpListener>,
+    /// Blueprint directories and how often to look for changed files in them.
+    blueprints: Option<(Vec<std::path::PathBuf>, std::time::Duration)>,
 }
 
 impl Application {
@@ -57,12 +59,9 @@ impl Application {
             .await?;
         }
         // Blueprints from the data dir and (in the container) /blueprints; a broken one is
-        // logged and does not stop the start.
-        app::ssr::blueprints::apply_dirs(
-            &pool,
-            &[config.data_dir.join("blueprints"), "/blueprints".into()],
-        )
-        .await;
+        // logged and recorded, and does not stop the start.
+        let blueprint_dirs = vec![config.data_dir.join("blueprints"), "/blueprints".into()];
+        app::ssr::blueprints::instances::sync(&pool, &blueprint_dirs, true).await?;
         let listener = TcpListener::bind(config.listen).await?;
         let metrics = match config.metrics_listen {
             Some(addr) => {
@@ -99,6 +98,7 @@ impl Application {
             embedded,
             worker: config.worker,
             metrics,
+            blueprints: config.blueprints_watch.map(|every| (blueprint_dirs, every)),
         })
     }
 
@@ -125,6 +125,10 @@ impl Application {
                 .with_email(self.state.settings.email.clone());
             tokio::spawn(worker.run())
         });
+        let blueprints = self.blueprints.map(|(dirs, every)| {
+            let pool = self.state.pool.clone();
+            tokio::spawn(app::ssr::blueprints::instances::watch(pool, dirs, every))
+        });
         let metrics = self.metrics.map(|listener| {
             let router = Router::new()
                 .route("/metrics", get(metrics::render))
@@ -143,7 +147,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-        for task in [worker, metrics].into_iter().flatten() {
+        for task in [worker, metrics, blueprints].into_iter().flatten() {
             task.abort();
         }
         if let Some(pg) = self.embedded {

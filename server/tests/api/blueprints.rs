@@ -160,12 +160,13 @@ async fn a_broken_entry_applies_nothing_and_is_named() {
 }
 
 #[tokio::test]
-async fn blueprints_in_the_data_dir_apply_at_start() {
-    let cfg = crate::helpers::test_config().await;
+async fn blueprints_in_the_data_dir_apply_at_start_and_on_change() {
+    let mut cfg = crate::helpers::test_config().await;
     let dir = cfg.data_dir.join("blueprints");
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("10-team.yaml"), TEAM).expect("write");
     std::fs::write(dir.join("20-broken.yaml"), "version: 1\nentries: nope\n").expect("write");
+    cfg.blueprints_watch = Some(std::time::Duration::from_millis(200));
     let app = crate::helpers::spawn_with(cfg).await;
     assert_eq!(
         count(
@@ -183,6 +184,36 @@ async fn blueprints_in_the_data_dir_apply_at_start() {
         .await,
         2
     );
+    let (status, error): (String, String) = sqlx::query_as(
+        "select status, error from blueprint_instances where path like '%20-broken.yaml'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("instance");
+    assert_eq!(status, "error");
+    assert!(error.contains("entries"), "{error}");
+
+    // A changed file is applied again without a restart.
+    std::fs::write(
+        dir.join("10-team.yaml"),
+        TEAM.replace("name: Ivy", "name: Ivy Changed"),
+    )
+    .expect("write");
+    let mut applied = false;
+    for _ in 0..100 {
+        if count(
+            &app,
+            "select count(*) from users where name = 'Ivy Changed'",
+        )
+        .await
+            == 1
+        {
+            applied = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(applied, "the changed blueprint was not applied");
 }
 
 /// What `ward blueprint export` prints applies to an empty instance and gives the same objects.
