@@ -206,3 +206,72 @@ pub async fn delete(pool: &PgPool, actor: &Actor<'_>, id: Uuid) -> Result<()> {
             .await?;
     audit::commit_delete(tx, actor, "token", id, identifier).await
 }
+
+/// Changes a token's description and expiry (`expires` as for `create`; empty = never).
+pub async fn update(
+    pool: &PgPool,
+    actor: &Actor<'_>,
+    id: Uuid,
+    description: &str,
+    expires: &str,
+) -> Result<Saved<()>> {
+    let mut errors = FieldErrors::new();
+    if description.chars().count() > 1000 {
+        errors.insert("description".into(), "At most 1000 characters.".into());
+    } else if crate::types::validated::has_nul(description) {
+        errors.insert(
+            "description".into(),
+            crate::types::validated::NUL_REFUSED.into(),
+        );
+    }
+    let expires_at = match parse_expiry(expires.trim()) {
+        Ok(at) => at,
+        Err(m) => {
+            errors.insert("expires".into(), m.into());
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Ok(Saved::Invalid(errors));
+    }
+    let mut tx = pool.begin().await?;
+    let old = sqlx::query!(
+        "select identifier, description, expires_at from tokens where id = $1 for update",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(crate::ssr::Error::NotFound)?;
+    sqlx::query!(
+        "update tokens set description = $2, expires_at = $3 where id = $1",
+        id,
+        description.trim(),
+        expires_at
+    )
+    .execute(&mut *tx)
+    .await?;
+    let stamp = |t: Option<time::OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
+    let before = Map::from_iter([
+        ("description".to_string(), json!(old.description)),
+        ("expires".to_string(), json!(stamp(old.expires_at))),
+    ]);
+    let after = Map::from_iter([
+        ("description".to_string(), json!(description.trim())),
+        ("expires".to_string(), json!(stamp(expires_at))),
+    ]);
+    let changes = audit::diff(&before, &after);
+    if !changes.is_empty() {
+        audit::record(
+            &mut *tx,
+            actor,
+            audit::MODEL_UPDATED,
+            "token",
+            id,
+            &old.identifier,
+            changes,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Saved::Ok(()))
+}

@@ -61,7 +61,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/core/tokens/{identifier}/",
-            get(tokens::get_token).delete(tokens::delete_token),
+            get(tokens::get_token)
+                .patch(tokens::patch_token)
+                .delete(tokens::delete_token),
         )
         .route("/core/tokens/{identifier}/view_key/", get(tokens::view_key))
         .route("/events/events/", get(events::list_events))
@@ -98,7 +100,7 @@ pub fn router() -> Router<AppState> {
         users::patch_user, users::delete_user, users::set_password,
         groups::list_groups, groups::create_group, groups::get_group, groups::put_group,
         groups::patch_group, groups::delete_group,
-        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::delete_token,
+        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
         certs::delete_cert, certs::view_certificate,

@@ -59,6 +59,16 @@ pub struct TokenRequest {
     pub expiring: Option<bool>,
 }
 
+/// What can change on a token. Absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenChange {
+    pub description: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD`.
+    pub expires: Option<String>,
+    /// false: never expires (clears `expires`).
+    pub expiring: Option<bool>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TokenFilter {
@@ -194,6 +204,28 @@ pub async fn delete_token(
     let id = uuid::Uuid::parse_str(&token.id).map_err(|_| ApiError::NotFound)?;
     token_admin::delete(&state.pool, &caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(patch, path = "/core/tokens/{identifier}/", tag = "core",
+    params(("identifier" = String, Path)), request_body = TokenChange,
+    responses((status = 200, body = Token), (status = 400), (status = 401), (status = 404)))]
+pub async fn patch_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(identifier): Path<String>,
+    body: Result<Json<TokenChange>, JsonRejection>,
+) -> ApiResult<Json<Token>> {
+    let Json(body) = body.map_err(bad_body)?;
+    let token = visible(&state, &caller, &identifier).await?;
+    let id = uuid::Uuid::parse_str(&token.id).map_err(|_| ApiError::NotFound)?;
+    let expires = match (body.expiring, body.expires) {
+        (Some(false), _) => String::new(),
+        (_, Some(at)) => at,
+        _ => token.expires_at.clone(),
+    };
+    let description = body.description.unwrap_or(token.description);
+    saved(token_admin::update(&state.pool, &caller.actor(), id, &description, &expires).await?)?;
+    Ok(Json(visible(&state, &caller, &identifier).await?.into()))
 }
 
 /// The token's key, to its owner or a superuser; logged as a `secret_view` event.

@@ -251,6 +251,38 @@ async fn tokens_are_viewed_once_more_by_owner_or_admin_only() {
             .contains("digest")
     );
 
+    // Its description and expiry can change; a past expiry cannot be set.
+    let (status, changed) = app
+        .api(
+            Method::PATCH,
+            "/core/tokens/ci-deploy/",
+            Some(&alice_key),
+            Some(json!({ "description": "CI deploys", "expires": "2999-01-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["description"], "CI deploys");
+    assert_eq!(changed["expires"], "2999-01-01T00:00:00Z");
+    let (status, body) = app
+        .api(
+            Method::PATCH,
+            "/core/tokens/ci-deploy/",
+            Some(&alice_key),
+            Some(json!({ "expires": "2001-01-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["expires"][0], "The expiry must be in the future.");
+    let (status, _) = app
+        .api(
+            Method::PATCH,
+            "/core/tokens/ci-deploy/",
+            Some(&bob_key),
+            Some(json!({ "description": "mine" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // Deleting the token ends it.
     let (status, _) = app
         .api(
