@@ -112,8 +112,20 @@ fn unsaved<T>(saved: Saved<T>) -> std::result::Result<T, FieldErrors> {
     }
 }
 
-fn pk_of(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(Error::internal)
+/// A created object's pk, or the field errors that stopped it.
+fn created(saved: Saved<String>) -> Result<std::result::Result<Uuid, FieldErrors>> {
+    match saved {
+        Saved::Ok(id) => Ok(Ok(Uuid::parse_str(&id).map_err(Error::internal)?)),
+        Saved::Invalid(e) => Ok(Err(e)),
+    }
+}
+
+/// The pk a one-parameter lookup finds.
+async fn find_one(tx: &mut PgConnection, query: &str, value: String) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar(query)
+        .bind(value)
+        .fetch_optional(&mut *tx)
+        .await?)
 }
 
 struct Group;
@@ -170,10 +182,7 @@ impl Model for Group {
         } else {
             "select id from groups where name = $1"
         };
-        Ok(sqlx::query_scalar(query)
-            .bind(value)
-            .fetch_optional(&mut *tx)
-            .await?)
+        find_one(tx, query, value).await
     }
 
     async fn create(
@@ -184,10 +193,7 @@ impl Model for Group {
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let form = Self::merge(GroupForm::default(), f)?;
         let members = pks(f, "users")?;
-        match unsaved(groups::edit::save_in(tx, actor, None, &form, members.as_deref()).await?) {
-            Ok(id) => Ok(Ok(pk_of(&id)?)),
-            Err(e) => Ok(Err(e)),
-        }
+        created(groups::edit::save_in(tx, actor, None, &form, members.as_deref()).await?)
     }
 
     async fn update(
@@ -292,10 +298,7 @@ impl Model for User {
             "email" => "select id from users where email = $1",
             _ => "select id from users where username = $1",
         };
-        Ok(sqlx::query_scalar(query)
-            .bind(value)
-            .fetch_optional(&mut *tx)
-            .await?)
+        find_one(tx, query, value).await
     }
 
     async fn create(
@@ -320,10 +323,7 @@ impl Model for User {
                 )));
             }
         };
-        match unsaved(users::edit::create_in(tx, actor, &form, service_account).await?) {
-            Ok(id) => Ok(Ok(pk_of(&id)?)),
-            Err(e) => Ok(Err(e)),
-        }
+        created(users::edit::create_in(tx, actor, &form, service_account).await?)
     }
 
     async fn update(
