@@ -112,6 +112,14 @@ fn unsaved<T>(saved: Saved<T>) -> std::result::Result<T, FieldErrors> {
     }
 }
 
+/// Attributes compare as JSON, not as text: equal ones keep the stored text, so the form
+/// compares equal and nothing is written.
+fn keep_equal_attributes(new: &mut String, current: &str) {
+    if serde_json::from_str::<Json>(new).ok() == serde_json::from_str::<Json>(current).ok() {
+        *new = current.to_string();
+    }
+}
+
 /// A created object's pk, or the field errors that stopped it.
 fn created(saved: Saved<String>) -> Result<std::result::Result<Uuid, FieldErrors>> {
     match saved {
@@ -205,12 +213,7 @@ impl Model for Group {
     ) -> Result<std::result::Result<bool, FieldErrors>> {
         let (current, mut members) = Self::form(tx, pk).await?;
         let mut form = Self::merge(current.clone(), attrs)?;
-        // Attributes compare as JSON, not as text.
-        let same_attrs = serde_json::from_str::<Json>(&form.attributes).ok()
-            == serde_json::from_str::<Json>(&current.attributes).ok();
-        if same_attrs {
-            form.attributes = current.attributes.clone();
-        }
+        keep_equal_attributes(&mut form.attributes, &current.attributes);
         let wanted = pks(attrs, "users")?.map(|mut w| {
             w.sort();
             w.dedup();
@@ -335,11 +338,7 @@ impl Model for User {
     ) -> Result<std::result::Result<bool, FieldErrors>> {
         let current = Self::form(tx, pk).await?;
         let mut form = Self::merge(current.clone(), attrs)?;
-        if serde_json::from_str::<Json>(&form.attributes).ok()
-            == serde_json::from_str::<Json>(&current.attributes).ok()
-        {
-            form.attributes = current.attributes.clone();
-        }
+        keep_equal_attributes(&mut form.attributes, &current.attributes);
         if form == current {
             return Ok(Ok(false));
         }
