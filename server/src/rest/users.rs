@@ -269,19 +269,12 @@ async fn change(
 ) -> ApiResult<Json<User>> {
     let Json(body) = body.map_err(bad_body)?;
     let pk = parse_pk(&id)?;
-    let current = edit::detail(&state.pool, pk)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     let base = if partial {
-        UserForm {
-            username: current.row.username,
-            name: current.row.name,
-            email: current.row.email,
-            is_active: current.row.is_active,
-            attributes: current.attributes,
-            groups: current.groups.into_iter().map(|g| g.id).collect(),
-        }
+        edit::form(&state.pool, pk).await?
     } else {
+        edit::detail(&state.pool, pk)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         UserForm {
             is_active: true,
             ..Default::default()

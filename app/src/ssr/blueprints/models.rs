@@ -237,31 +237,6 @@ impl Model for Group {
 struct User;
 
 impl User {
-    async fn form(tx: &mut PgConnection, pk: Uuid) -> Result<UserForm> {
-        let row = sqlx::query!(
-            r#"select username as "username!: String", email as "email: String", name, is_active, attributes
-                 from users where id = $1"#,
-            pk
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::NotFound)?;
-        let groups: Vec<Uuid> = sqlx::query_scalar!(
-            "select group_id from group_members where user_id = $1 order by group_id",
-            pk
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        Ok(UserForm {
-            username: row.username,
-            name: row.name,
-            email: row.email.unwrap_or_default(),
-            is_active: row.is_active,
-            attributes: row.attributes.to_string(),
-            groups: groups.iter().map(Uuid::to_string).collect(),
-        })
-    }
-
     fn merge(mut form: UserForm, f: &Fields) -> Result<UserForm> {
         if f.contains_key("password") {
             return Err(Error::Invalid(
@@ -336,7 +311,7 @@ impl Model for User {
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {
-        let current = Self::form(tx, pk).await?;
+        let current = users::edit::form_in(tx, pk).await?;
         let mut form = Self::merge(current.clone(), attrs)?;
         keep_equal_attributes(&mut form.attributes, &current.attributes);
         if form == current {

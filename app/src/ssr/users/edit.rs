@@ -359,6 +359,37 @@ pub async fn set_password(
     Ok(Saved::Ok(()))
 }
 
+/// A user as the admin form holds them: what an edit starts from.
+pub async fn form(pool: &PgPool, pk: Uuid) -> Result<UserForm> {
+    let mut conn = pool.acquire().await?;
+    form_in(&mut conn, pk).await
+}
+
+pub async fn form_in(tx: &mut sqlx::PgConnection, pk: Uuid) -> Result<UserForm> {
+    let row = sqlx::query!(
+        r#"select username as "username!: String", email as "email: String", name, is_active, attributes
+             from users where id = $1"#,
+        pk
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let groups: Vec<Uuid> = sqlx::query_scalar!(
+        "select group_id from group_members where user_id = $1 order by group_id",
+        pk
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(UserForm {
+        username: row.username,
+        name: row.name,
+        email: row.email.unwrap_or_default(),
+        is_active: row.is_active,
+        attributes: row.attributes.to_string(),
+        groups: groups.iter().map(Uuid::to_string).collect(),
+    })
+}
+
 pub async fn detail(pool: &PgPool, id: Uuid) -> Result<Option<UserDetail>> {
     Ok(details(pool, &[id]).await?.pop())
 }
