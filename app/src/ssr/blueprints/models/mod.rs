@@ -1,0 +1,147 @@
+//! The models a blueprint entry can name, each mapping authentik's fields onto Ward's domain
+//! functions (the same ones the admin UI and the REST API use).
+use crate::ssr::audit::Actor;
+use crate::ssr::{Error, Result};
+use crate::types::directory::Saved;
+use crate::types::flow::FieldErrors;
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub type Fields = Map<String, Json>;
+
+#[async_trait]
+pub trait Model: Sync {
+    /// The object the identifiers name.
+    async fn find(&self, tx: &mut PgConnection, identifiers: &Fields) -> Result<Option<Uuid>>;
+    async fn create(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        fields: &Fields,
+    ) -> Result<std::result::Result<Uuid, FieldErrors>>;
+    /// Sets the given attributes; whether anything changed.
+    async fn update(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        pk: Uuid,
+        attrs: &Fields,
+    ) -> Result<std::result::Result<bool, FieldErrors>>;
+    async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()>;
+}
+
+mod group;
+mod user;
+
+const MODELS: &[(&str, &(dyn Model + Sync))] = &[
+    ("authentik_core.group", &group::Group),
+    ("authentik_core.user", &user::User),
+];
+
+pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
+    MODELS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+}
+
+pub fn names() -> Vec<&'static str> {
+    MODELS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The one text field of an identifier map, or an error naming what a lookup needs.
+pub(super) fn lookup(
+    identifiers: &Fields,
+    keys: &[&'static str],
+) -> Result<(&'static str, String)> {
+    for key in keys {
+        if let Some(v) = identifiers.get(*key) {
+            let text = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            return Ok((key, text));
+        }
+    }
+    Err(Error::Invalid(format!(
+        "identify the object by {}",
+        keys.join(" or ")
+    )))
+}
+
+pub(super) fn text(fields: &Fields, key: &str) -> Option<String> {
+    fields.get(key).map(|v| match v {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+pub(super) fn flag(fields: &Fields, key: &str) -> Result<Option<bool>> {
+    match fields.get(key) {
+        None => Ok(None),
+        Some(Json::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(Error::Invalid(format!("`{key}` is true or false"))),
+    }
+}
+
+pub(super) fn object(fields: &Fields, key: &str) -> Result<Option<String>> {
+    match fields.get(key) {
+        None => Ok(None),
+        Some(v @ Json::Object(_)) => Ok(Some(v.to_string())),
+        Some(_) => Err(Error::Invalid(format!("`{key}` is a mapping"))),
+    }
+}
+
+/// A list of pks (from `!KeyOf` / `!Find`); null entries mean a `!Find` found nothing.
+pub(super) fn pks(fields: &Fields, key: &str) -> Result<Option<Vec<Uuid>>> {
+    match fields.get(key) {
+        None => Ok(None),
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .and_then(|s| Uuid::parse_str(s).ok())
+                    .ok_or_else(|| {
+                        Error::Invalid(format!("`{key}` lists an object that does not exist"))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(Error::Invalid(format!("`{key}` is a list"))),
+    }
+}
+
+pub(super) fn unsaved<T>(saved: Saved<T>) -> std::result::Result<T, FieldErrors> {
+    match saved {
+        Saved::Ok(v) => Ok(v),
+        Saved::Invalid(e) => Err(e),
+    }
+}
+
+/// Attributes compare as JSON, not as text: equal ones keep the stored text, so the form
+/// compares equal and nothing is written.
+pub(super) fn keep_equal_attributes(new: &mut String, current: &str) {
+    if serde_json::from_str::<Json>(new).ok() == serde_json::from_str::<Json>(current).ok() {
+        *new = current.to_string();
+    }
+}
+
+/// A created object's pk, or the field errors that stopped it.
+pub(super) fn created(saved: Saved<String>) -> Result<std::result::Result<Uuid, FieldErrors>> {
+    match saved {
+        Saved::Ok(id) => Ok(Ok(Uuid::parse_str(&id).map_err(Error::internal)?)),
+        Saved::Invalid(e) => Ok(Err(e)),
+    }
+}
+
+/// The pk a one-parameter lookup finds.
+pub(super) async fn find_one(
+    tx: &mut PgConnection,
+    query: &str,
+    value: String,
+) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar(query)
+        .bind(value)
+        .fetch_optional(&mut *tx)
+        .await?)
+}
