@@ -5,17 +5,25 @@ use std::collections::BTreeMap;
 /// Field name → message, shown next to the field. The key `""` holds a form-wide message.
 pub type FieldErrors = BTreeMap<String, String>;
 
-/// One input of a prompt stage, as the page renders it.
+/// One input of a prompt stage, as the page renders it. Stored and shown in the API under
+/// authentik's prompt field names (`field_key`, `type`); the old names are still read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PromptField {
+    #[serde(rename = "field_key", alias = "name")]
     pub name: String,
     pub label: String,
+    #[serde(rename = "type", alias = "kind")]
     pub kind: PromptKind,
+    #[serde(default)]
     pub required: bool,
+    #[serde(default)]
     pub placeholder: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PromptKind {
     Text,

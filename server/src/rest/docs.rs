@@ -1,16 +1,14 @@
 //! The OpenAPI document (`/api/v3/schema/`) and a browsable page built from it (`/api/v3/`),
 //! served by Ward itself: no viewer from a CDN.
-use super::ApiDoc;
 use axum::Json;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 use std::fmt::Write;
 use std::sync::LazyLock;
-use utoipa::OpenApi;
 
 static DOCUMENT: LazyLock<Value> =
-    LazyLock::new(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null));
+    LazyLock::new(|| serde_json::to_value(super::openapi()).unwrap_or(Value::Null));
 
 static PAGE: LazyLock<String> = LazyLock::new(|| render(&DOCUMENT));
 

@@ -2,12 +2,15 @@
 //! every operation calls the same domain function as the admin UI's server functions.
 mod admin;
 mod auth;
+mod bindings;
 mod certs;
 mod docs;
 mod error;
 mod events;
+mod flows;
 mod groups;
 mod page;
+mod stages;
 mod tokens;
 mod users;
 
@@ -83,6 +86,34 @@ pub fn router() -> Router<AppState> {
             "/crypto/certificatekeypairs/{id}/view_certificate/",
             get(certs::view_certificate),
         )
+        .route(
+            "/flows/instances/",
+            get(flows::list_flows).post(flows::create_flow),
+        )
+        .route(
+            "/flows/instances/{slug}/",
+            get(flows::get_flow)
+                .put(flows::put_flow)
+                .patch(flows::patch_flow)
+                .delete(flows::delete_flow),
+        )
+        .route(
+            "/flows/bindings/",
+            get(bindings::list_bindings).post(bindings::create_binding),
+        )
+        .route(
+            "/flows/bindings/{id}/",
+            get(bindings::get_binding)
+                .put(bindings::put_binding)
+                .patch(bindings::patch_binding)
+                .delete(bindings::delete_binding),
+        )
+        .route("/stages/all/", get(stages::list_all))
+        .route(
+            "/stages/all/{id}/",
+            get(stages::get_any).delete(stages::delete_any),
+        )
+        .merge(stages::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -105,12 +136,24 @@ pub fn router() -> Router<AppState> {
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
         certs::delete_cert, certs::view_certificate,
         events::list_events,
+        flows::list_flows, flows::create_flow, flows::get_flow, flows::put_flow, flows::patch_flow,
+        flows::delete_flow,
+        bindings::list_bindings, bindings::create_binding, bindings::get_binding,
+        bindings::put_binding, bindings::patch_binding, bindings::delete_binding,
+        stages::list_all, stages::get_any, stages::delete_any,
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log")),
+    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type")),
 )]
 pub struct ApiDoc;
+
+/// The whole OpenAPI document: [`ApiDoc`] and the per-type stage paths.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(stages::openapi());
+    doc
+}
 
 struct BearerAuth;
 
@@ -153,4 +196,41 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// Collects the fields a full write (PUT, POST) lacks; a partial one (PATCH) keeps the
+/// current values instead.
+pub struct Required {
+    partial: bool,
+    missing: app::types::flow::FieldErrors,
+}
+
+impl Required {
+    pub fn new(partial: bool) -> Self {
+        Self {
+            partial,
+            missing: Default::default(),
+        }
+    }
+
+    /// The given value, else (PATCH) the current one, else notes the field as missing.
+    pub fn pick<T: Clone + Default>(&mut self, field: &str, given: &Option<T>, current: T) -> T {
+        match given {
+            Some(v) => v.clone(),
+            None if self.partial => current,
+            None => {
+                self.missing
+                    .insert(field.into(), "This field is required.".into());
+                T::default()
+            }
+        }
+    }
+
+    pub fn check(self) -> ApiResult<()> {
+        if self.missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Fields(self.missing))
+        }
+    }
 }

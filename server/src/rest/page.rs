@@ -90,6 +90,14 @@ impl ListParams {
     }
 }
 
+/// Sorts rows held in memory by the text `key` gives, reversed when descending.
+pub fn sort_by_text<T>(rows: &mut [T], descending: bool, key: impl Fn(&T) -> String) {
+    rows.sort_by_cached_key(|r| key(r));
+    if descending {
+        rows.reverse();
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Pagination {
     /// The next page number, 0 when this is the last.

@@ -204,8 +204,8 @@ async fn get_on(app: &TestApp, host: &str, path: &str) -> reqwest::Response {
 async fn requests_get_the_brand_of_their_host() {
     let app = admin_app().await;
     sqlx::query(
-        "insert into flows (id, slug, title, designation)
-         values (gen_random_uuid(), 'b-login', 'Sign in to B', 'authentication')",
+        "insert into flows (id, slug, name, title, designation)
+         values (gen_random_uuid(), 'b-login', 'B login', 'Sign in to B', 'authentication')",
     )
     .execute(&app.pool)
     .await

@@ -1,18 +1,25 @@
 //! The directory as a blueprint: groups (parents before children) and users, referring to each
 //! other with `!Find` by name, so the file applies to another instance as it is.
 use crate::ssr::Result;
+use crate::ssr::flows::{bindings, edit as flows};
+use crate::ssr::stages::edit as stages;
 use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value as Yaml};
 use sqlx::PgPool;
 
-fn find_group(name: &str) -> Yaml {
+/// `!Find [model, [key, value]]`: the object on whichever instance the file is applied to.
+fn find(model: &str, key: &str, value: &str) -> Yaml {
     Yaml::Tagged(Box::new(TaggedValue {
         tag: Tag::new("!Find"),
         value: Yaml::Sequence(vec![
-            "authentik_core.group".into(),
-            Yaml::Sequence(vec!["name".into(), name.into()]),
+            model.into(),
+            Yaml::Sequence(vec![key.into(), value.into()]),
         ]),
     }))
+}
+
+fn find_group(name: &str) -> Yaml {
+    find("authentik_core.group", "name", name)
 }
 
 fn json(v: serde_json::Value) -> Yaml {
@@ -28,7 +35,7 @@ fn entry(model: &str, identifiers: Mapping, attrs: Mapping) -> Yaml {
 }
 
 pub async fn export(pool: &PgPool) -> Result<String> {
-    let mut entries = Vec::new();
+    let mut entries = flow_entries(pool).await?;
     let groups = sqlx::query!(
         r#"with recursive tree(id, depth) as (
              select id, 0 from groups where parent_id is null
@@ -84,4 +91,42 @@ pub async fn export(pool: &PgPool) -> Result<String> {
     doc.insert("metadata".into(), Yaml::Mapping(meta));
     doc.insert("entries".into(), Yaml::Sequence(entries));
     serde_yaml::to_string(&Yaml::Mapping(doc)).map_err(crate::ssr::Error::internal)
+}
+
+/// Stages, then flows, then their bindings (which find both by name and slug).
+async fn flow_entries(pool: &PgPool) -> Result<Vec<Yaml>> {
+    let mut entries = Vec::new();
+    for s in stages::list(pool, None).await? {
+        let mut ids = Mapping::new();
+        ids.insert("name".into(), s.name.into());
+        let attrs = match json(s.config) {
+            Yaml::Mapping(m) => m,
+            _ => Mapping::new(),
+        };
+        entries.push(entry(s.kind.model, ids, attrs));
+    }
+    for f in flows::list(pool).await? {
+        let mut ids = Mapping::new();
+        ids.insert("slug".into(), f.form.slug.into());
+        let mut attrs = Mapping::new();
+        attrs.insert("name".into(), f.form.name.into());
+        attrs.insert("title".into(), f.form.title.into());
+        attrs.insert("designation".into(), f.form.designation.into());
+        entries.push(entry("authentik_flows.flow", ids, attrs));
+    }
+    for b in bindings::list(pool).await? {
+        let Some(kind) = crate::ssr::stages::by_kind(&b.stage_kind) else {
+            continue;
+        };
+        let mut ids = Mapping::new();
+        ids.insert(
+            "target".into(),
+            find("authentik_flows.flow", "slug", &b.flow_slug),
+        );
+        ids.insert("order".into(), i64::from(b.form.order).into());
+        let mut attrs = Mapping::new();
+        attrs.insert("stage".into(), find(kind.model, "name", &b.stage_name));
+        entries.push(entry("authentik_flows.flowstagebinding", ids, attrs));
+    }
+    Ok(entries)
 }

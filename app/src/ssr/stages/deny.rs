@@ -1,12 +1,21 @@
 //! Stops the flow with a message.
 use super::{Outcome, Stage, StageCtx};
 use crate::ssr::Result;
-use serde::Deserialize;
+use crate::types::flow::FieldErrors;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Deny {
-    #[serde(default = "default_message")]
-    message: String,
+    /// What the person is told.
+    #[serde(default = "default_message", alias = "message")]
+    deny_message: String,
+}
+
+impl super::StageConfig for Deny {
+    fn check(&self) -> FieldErrors {
+        super::text_error("deny_message", &self.deny_message, 1000)
+    }
 }
 
 fn default_message() -> String {
@@ -16,6 +25,6 @@ fn default_message() -> String {
 #[async_trait::async_trait]
 impl Stage for Deny {
     async fn challenge(&self, _ctx: &mut StageCtx<'_>) -> Result<Outcome> {
-        Ok(Outcome::Deny(self.message.clone()))
+        Ok(Outcome::Deny(self.deny_message.clone()))
     }
 }

@@ -3,12 +3,40 @@
 use super::{Form, Outcome, Stage, StageCtx, field_error};
 use crate::ssr::{Result, users};
 use crate::types::flow::{Challenge, FieldErrors};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Identification {
+    /// What a person may identify with: `username` and/or `email`.
     #[serde(default = "default_fields")]
     user_fields: Vec<String>,
+}
+
+impl super::StageConfig for Identification {
+    fn check(&self) -> FieldErrors {
+        let known = ["username", "email"];
+        if self.user_fields.is_empty() {
+            return field_error("user_fields", "Choose at least one of: username, email.");
+        }
+        if let Some(other) = self
+            .user_fields
+            .iter()
+            .find(|f| !known.contains(&f.as_str()))
+        {
+            return field_error(
+                "user_fields",
+                format!("Ward identifies people by username or email, not by \"{other}\"."),
+            );
+        }
+        let mut seen = self.user_fields.clone();
+        seen.sort();
+        seen.dedup();
+        if seen.len() != self.user_fields.len() {
+            return field_error("user_fields", "Name each field once.");
+        }
+        FieldErrors::new()
+    }
 }
 
 fn default_fields() -> Vec<String> {

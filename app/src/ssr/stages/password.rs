@@ -5,10 +5,14 @@ use crate::ssr::crypto::password;
 use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::{Result, users};
 use crate::types::flow::{Challenge, FieldErrors};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+/// Checks the password of the identified user against its stored hash.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Password {}
+
+impl super::StageConfig for Password {}
 
 const WRONG: &str = "Invalid username or password.";
 

@@ -5,12 +5,58 @@ use crate::ssr::Result;
 use crate::ssr::crypto::password;
 use crate::types::flow::{Challenge, FieldErrors, PromptField, PromptKind};
 use crate::types::validated::{Email, Username, check_new_password};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Prompt {
+    /// The inputs, in order. A password field named `<key>_repeat` must match `<key>`.
     fields: Vec<PromptField>,
+}
+
+impl super::StageConfig for Prompt {
+    fn check(&self) -> FieldErrors {
+        let mut keys = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let key_ok = !f.name.is_empty()
+                && f.name.len() <= 100
+                && f.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !key_ok {
+                return super::field_error(
+                    "fields",
+                    format!(
+                        "Field {}: a field_key is 1 to 100 of a-z, 0-9 and _.",
+                        i + 1
+                    ),
+                );
+            }
+            if keys.contains(&&f.name) {
+                return super::field_error(
+                    "fields",
+                    format!("Field {}: the field_key {} is used twice.", i + 1, f.name),
+                );
+            }
+            keys.push(&f.name);
+            for (value, what) in [(&f.label, "label"), (&f.placeholder, "placeholder")] {
+                if !super::text_error("fields", value, 200).is_empty() {
+                    return super::field_error(
+                        "fields",
+                        format!(
+                            "Field {}: the {what} is at most 200 characters, without NUL.",
+                            i + 1
+                        ),
+                    );
+                }
+            }
+        }
+        if self.fields.len() > 50 {
+            return super::field_error("fields", "At most 50 fields.");
+        }
+        FieldErrors::new()
+    }
 }
 
 impl Prompt {

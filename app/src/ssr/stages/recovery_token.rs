@@ -2,10 +2,13 @@
 use super::{Outcome, Stage, StageCtx};
 use crate::ssr::Result;
 use crate::ssr::tokens::{self, Intent};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecoveryToken {}
+
+impl super::StageConfig for RecoveryToken {}
 
 #[async_trait::async_trait]
 impl Stage for RecoveryToken {

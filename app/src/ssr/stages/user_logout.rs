@@ -2,10 +2,13 @@
 use super::{Outcome, Stage, StageCtx};
 use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::{Result, sessions};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserLogout {}
+
+impl super::StageConfig for UserLogout {}
 
 #[async_trait::async_trait]
 impl Stage for UserLogout {

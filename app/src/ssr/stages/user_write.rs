@@ -3,10 +3,13 @@ use super::{Outcome, Stage, StageCtx, field_error};
 use crate::ssr::crypto::password::PasswordHashString;
 use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::{Error, Result, groups, system, users};
+use crate::types::flow::FieldErrors;
 use crate::types::validated::{Email, Username};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+/// Ward's own settings (authentik's stage has others): new users join `user_group`.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserWrite {
     /// Name of a group the new user joins (created if missing).
     #[serde(default)]
@@ -14,6 +17,18 @@ pub struct UserWrite {
     /// Whether that group, when created here, is a superuser group.
     #[serde(default)]
     group_is_superuser: bool,
+}
+
+impl super::StageConfig for UserWrite {
+    fn check(&self) -> FieldErrors {
+        match &self.user_group {
+            Some(name) if name.trim().is_empty() => {
+                field_error("user_group", "Give a group name, or leave it out.")
+            }
+            Some(name) => super::text_error("user_group", name, 150),
+            None => FieldErrors::new(),
+        }
+    }
 }
 
 #[async_trait::async_trait]

@@ -32,20 +32,56 @@ pub trait Model: Sync {
     async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()>;
 }
 
+mod binding;
+mod flow;
 mod group;
+mod stage;
 mod user;
 
+use crate::ssr::stages::KINDS;
+
+/// The models besides the stage types (each stage type is a model of its own).
 const MODELS: &[(&str, &(dyn Model + Sync))] = &[
     ("authentik_core.group", &group::Group),
     ("authentik_core.user", &user::User),
+    ("authentik_flows.flow", &flow::Flow),
+    ("authentik_flows.flowstagebinding", &binding::Binding),
 ];
 
 pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
-    MODELS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    MODELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, m)| *m)
+        .or_else(|| {
+            KINDS
+                .iter()
+                .find(|k| k.model == name)
+                .map(|k| k as &(dyn Model + Sync))
+        })
 }
 
 pub fn names() -> Vec<&'static str> {
-    MODELS.iter().map(|(n, _)| *n).collect()
+    MODELS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(KINDS.iter().map(|k| k.model))
+        .collect()
+}
+
+/// Refuses fields the model does not have; `ignored` are authentik's fields Ward accepts
+/// without effect (its blueprints set them to their defaults).
+pub(super) fn only(fields: &Fields, known: &[&str], ignored: &[&str]) -> Result<()> {
+    match fields
+        .keys()
+        .find(|k| !known.contains(&k.as_str()) && !ignored.contains(&k.as_str()))
+    {
+        Some(k) => Err(Error::Invalid(format!(
+            "{k}: Ward has no such field here (it has {})",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The one text field of an identifier map, or an error naming what a lookup needs.

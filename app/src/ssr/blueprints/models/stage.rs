@@ -1,0 +1,77 @@
+//! Every stage type is a model (`authentik_stages_<type>.<type>stage`): its name, and its
+//! settings under authentik's field names, checked by the type.
+use super::{Fields, Model, lookup, text, unsaved};
+use crate::ssr::audit::Actor;
+use crate::ssr::stages::Kind;
+use crate::ssr::stages::edit;
+use crate::ssr::{Error, Result};
+use crate::types::flow::FieldErrors;
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The settings among the fields: everything but the name and the pk.
+fn settings(f: &Fields) -> Map<String, Json> {
+    f.iter()
+        .filter(|(k, _)| k.as_str() != "name" && k.as_str() != "pk")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[async_trait]
+impl Model for Kind {
+    async fn find(&self, tx: &mut PgConnection, identifiers: &Fields) -> Result<Option<Uuid>> {
+        let (key, value) = lookup(identifiers, &["pk", "name"])?;
+        let row = sqlx::query_scalar!(
+            "select id from stages where kind = $1 and (case when $2 then id::text else name end) = $3",
+            self.kind,
+            key == "pk",
+            value
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        Ok(row)
+    }
+
+    async fn create(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        f: &Fields,
+    ) -> Result<std::result::Result<Uuid, FieldErrors>> {
+        let name =
+            text(f, "name").ok_or_else(|| Error::Invalid("name: give the stage a name".into()))?;
+        let config = Json::Object(settings(f));
+        Ok(unsaved(
+            edit::save_in(tx, actor, None, self, &name, &config).await?,
+        ))
+    }
+
+    async fn update(
+        &self,
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        pk: Uuid,
+        attrs: &Fields,
+    ) -> Result<std::result::Result<bool, FieldErrors>> {
+        let current = edit::get(&mut *tx, pk).await?.ok_or(Error::NotFound)?;
+        let name = text(attrs, "name").unwrap_or_else(|| current.name.clone());
+        let mut merged = match &current.config {
+            Json::Object(m) => m.clone(),
+            _ => Map::new(),
+        };
+        merged.extend(settings(attrs));
+        let merged = Json::Object(merged);
+        let unchanged = name.trim() == current.name
+            && self.normalize(&merged).is_ok_and(|n| n == current.config);
+        if unchanged {
+            return Ok(Ok(false));
+        }
+        Ok(unsaved(edit::save_in(tx, actor, Some(pk), self, &name, &merged).await?).map(|_| true))
+    }
+
+    async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()> {
+        edit::delete_in(tx, actor, pk).await
+    }
+}
