@@ -118,3 +118,16 @@ pub async fn api_user(db: impl PgExecutor<'_>, key: &str) -> Result<Option<Uuid>
     .fetch_optional(db)
     .await?)
 }
+
+/// The active user an app password belongs to (same rules as [`api_user`], intent
+/// `app_password`): password stages that list authentik's TokenBackend accept these.
+pub async fn app_password_user(db: impl PgExecutor<'_>, key: &str) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar!(
+        r#"select t.user_id from tokens t join users u on u.id = t.user_id
+            where t.key_hash = $1 and t.intent = 'app_password' and u.is_active
+              and (t.expires_at is null or t.expires_at > now())"#,
+        secret::digest(key)
+    )
+    .fetch_optional(db)
+    .await?)
+}

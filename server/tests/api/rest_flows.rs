@@ -365,3 +365,80 @@ async fn only_superusers_reach_flows_and_stages() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_password_stage_takes_app_passwords_and_cancels_after_wrong_ones() {
+    let app = spawn_api().await;
+    let stage = app
+        .admin_api(
+            Method::POST,
+            "/stages/password/",
+            Some(json!({ "name": "strict-password", "failed_attempts_before_cancel": 2,
+                "backends": ["authentik.core.auth.InbuiltBackend", "authentik.core.auth.TokenBackend"] })),
+        )
+        .await;
+    let bad_backend = bad(
+        &app,
+        Method::PATCH,
+        &format!("/stages/password/{}/", pk(&stage)),
+        json!({ "backends": ["django.contrib.auth.backends.ModelBackend"] }),
+    )
+    .await;
+    assert!(bad_backend["backends"][0].is_string(), "{bad_backend}");
+    let default_password = app
+        .admin_api(
+            Method::GET,
+            "/stages/password/?name=default-authentication-password",
+            None,
+        )
+        .await;
+    let default_pk = pk(&default_password["results"][0]).to_string();
+    // The default flow's password stage now is the strict one.
+    let bindings = app
+        .admin_api(
+            Method::GET,
+            &format!("/flows/bindings/?stage={default_pk}"),
+            None,
+        )
+        .await;
+    let binding = pk(&bindings["results"][0]).to_string();
+    app.admin_api(
+        Method::PATCH,
+        &format!("/flows/bindings/{binding}/"),
+        Some(json!({ "stage": stage["pk"] })),
+    )
+    .await;
+    let bo = app.create_user("bo", "bos long password").await;
+    app.admin_api(
+        Method::POST,
+        "/core/tokens/",
+        Some(json!({ "identifier": "bo-mail", "intent": "app_password", "user": bo.to_string(), "expiring": false })),
+    )
+    .await;
+    let key = app
+        .admin_api(Method::GET, "/core/tokens/bo-mail/view_key/", None)
+        .await["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+
+    let slug = "default-authentication-flow";
+    app.load_flow(slug, &[]).await;
+    app.submit(slug, &[("uid_field", "bo")]).await;
+    let first = app.submit(slug, &[("password", "wrong one")]).await;
+    assert_eq!(first["challenge"]["component"], "password", "{first}");
+    let second = app.submit(slug, &[("password", "wrong two")]).await;
+    assert_eq!(
+        second["challenge"]["component"], "access_denied",
+        "{second}"
+    );
+    // Opening the flow again starts over, and the app password signs Bo in.
+    let fresh = app.load_flow(slug, &[]).await;
+    assert_eq!(
+        fresh["Found"]["challenge"]["component"], "identification",
+        "{fresh}"
+    );
+    app.submit(slug, &[("uid_field", "bo")]).await;
+    let done = app.submit(slug, &[("password", &key)]).await;
+    assert_eq!(done["challenge"]["component"], "redirect", "{done}");
+}

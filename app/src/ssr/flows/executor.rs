@@ -43,10 +43,12 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
             FieldErrors::new(),
         )));
     }
-    // The same URL again continues the flow in progress; a different query starts over.
+    // The same URL again continues the flow in progress; a different query, or a flow that
+    // ended denied, starts over.
     if let Some(mut state) = current(env.session, slug).await?
         && state.context.query == query
         && state.challenge.is_some()
+        && !matches!(state.challenge, Some(Challenge::AccessDenied { .. }))
     {
         if let Some(next) = next {
             state.next = next;

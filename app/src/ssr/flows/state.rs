@@ -26,6 +26,9 @@ pub struct FlowContext {
     pub password_hash: Option<String>,
     /// The query string the flow was opened with (e.g. a recovery token).
     pub query: BTreeMap<String, String>,
+    /// Wrong passwords given in this flow so far.
+    #[serde(default)]
+    pub failed_attempts: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -5,7 +5,6 @@ use crate::types::flow::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Deny {
     /// What the person is told.
     #[serde(default = "default_message", alias = "message")]

@@ -6,7 +6,6 @@ use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Identification {
     /// What a person may identify with: `username` and/or `email`.
     #[serde(default = "default_fields")]

@@ -176,7 +176,21 @@ fn normalize<T: StageConfig>(config: &Json) -> Result<Json, FieldErrors> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    serde_json::to_value(&parsed).map_err(|e| field_error("non_field_errors", e.to_string()))
+    let normalized = serde_json::to_value(&parsed)
+        .map_err(|e| field_error("non_field_errors", e.to_string()))?;
+    // Every setting is in the normalized form (defaults filled in), so a key it lacks is one
+    // the type does not have: refused, not dropped.
+    if let (Some(given), Some(known)) = (config.as_object(), normalized.as_object())
+        && let Some(unknown) = given.keys().find(|k| !known.contains_key(*k))
+    {
+        let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+        names.insert(0, "name");
+        return Err(field_error(
+            unknown,
+            format!("Unknown field; this stage type has: {}.", names.join(", ")),
+        ));
+    }
+    Ok(normalized)
 }
 
 fn build_as<T: StageConfig>(config: &Json) -> Result<Box<dyn Stage>, String> {

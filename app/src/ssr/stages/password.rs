@@ -3,16 +3,69 @@
 use super::{Form, Outcome, Stage, StageCtx, field_error};
 use crate::ssr::crypto::password;
 use crate::ssr::events::{self, NewEvent, action};
-use crate::ssr::{Result, users};
+use crate::ssr::{Result, tokens, users};
 use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Serialize};
 
-/// Checks the password of the identified user against its stored hash.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Password {}
+pub const INBUILT: &str = "authentik.core.auth.InbuiltBackend";
+pub const TOKEN: &str = "authentik.core.auth.TokenBackend";
+/// Listed by authentik's default flow; Ward has no LDAP sources, so it never matches.
+pub const LDAP: &str = "authentik.sources.ldap.auth.LDAPBackend";
 
-impl super::StageConfig for Password {}
+/// Checks the password of the identified user against its stored hash and, when
+/// TokenBackend is listed, against the user's app passwords.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Password {
+    /// authentik's backend names: InbuiltBackend (the password), TokenBackend (app passwords).
+    #[serde(default = "default_backends")]
+    backends: Vec<String>,
+    /// After this many wrong passwords the flow is cancelled (0: never).
+    #[serde(default = "default_attempts")]
+    failed_attempts_before_cancel: u32,
+    /// authentik's link to a password-change flow. Ward has none yet: only null.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    configure_flow: Option<serde_json::Value>,
+}
+
+fn default_backends() -> Vec<String> {
+    vec![INBUILT.into()]
+}
+
+fn default_attempts() -> u32 {
+    5
+}
+
+impl super::StageConfig for Password {
+    fn check(&self) -> FieldErrors {
+        if self.backends.is_empty() {
+            return field_error("backends", "Choose at least one backend.");
+        }
+        if let Some(other) = self
+            .backends
+            .iter()
+            .find(|b| ![INBUILT, TOKEN, LDAP].contains(&b.as_str()))
+        {
+            return field_error(
+                "backends",
+                format!("Ward knows the backends {INBUILT}, {TOKEN} and {LDAP}, not {other}."),
+            );
+        }
+        if self.configure_flow.as_ref().is_some_and(|v| !v.is_null()) {
+            return field_error(
+                "configure_flow",
+                "Ward has no password-change flows yet; leave this empty.",
+            );
+        }
+        FieldErrors::new()
+    }
+}
+
+impl Password {
+    fn uses(&self, backend: &str) -> bool {
+        self.backends.iter().any(|b| b == backend)
+    }
+}
 
 const WRONG: &str = "Invalid username or password.";
 
@@ -47,9 +100,18 @@ impl Stage for Password {
             Some(id) => users::password_hash(ctx.pool, id).await?,
             None => None,
         };
-        if password::verify(given, stored).await? {
+        // Both checks always run, so a stage with app passwords takes as long either way.
+        let by_password = password::verify(given.clone(), stored).await? && self.uses(INBUILT);
+        let by_token = match ctx.flow.pending_user {
+            Some(id) if self.uses(TOKEN) => {
+                tokens::app_password_user(ctx.pool, &given).await? == Some(id)
+            }
+            _ => false,
+        };
+        if by_password || by_token {
             return Ok(Outcome::Next);
         }
+        ctx.flow.failed_attempts += 1;
         let uid = ctx.flow.pending_uid.clone().unwrap_or_default();
         let known = match ctx.flow.pending_user {
             Some(id) => users::get(ctx.pool, id).await?.map(|u| (u.id, u.username)),
@@ -65,6 +127,13 @@ impl Stage for Password {
             },
         )
         .await?;
+        if self.failed_attempts_before_cancel > 0
+            && ctx.flow.failed_attempts >= self.failed_attempts_before_cancel
+        {
+            return Ok(Outcome::Deny(
+                "Too many wrong passwords. Start again to try once more.".into(),
+            ));
+        }
         Ok(Self::show(ctx, field_error("password", WRONG)))
     }
 }

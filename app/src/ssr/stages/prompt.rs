@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Prompt {
     /// The inputs, in order. A password field named `<key>_repeat` must match `<key>`.
     fields: Vec<PromptField>,

@@ -5,7 +5,6 @@ use crate::ssr::tokens::{self, Intent};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RecoveryToken {}
 
 impl super::StageConfig for RecoveryToken {}

@@ -6,7 +6,6 @@ use crate::types::flow::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct UserLogin {
     /// How long a session lasts without activity, in authentik's format (`hours=8;minutes=30`);
     /// `seconds=0` = until the browser closes.

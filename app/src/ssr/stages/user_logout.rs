@@ -5,7 +5,6 @@ use crate::ssr::{Result, sessions};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct UserLogout {}
 
 impl super::StageConfig for UserLogout {}

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 /// Ward's own settings (authentik's stage has others): new users join `user_group`.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct UserWrite {
     /// Name of a group the new user joins (created if missing).
     #[serde(default)]
