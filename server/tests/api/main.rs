@@ -1,6 +1,7 @@
 //! Integration tests: each spawns Ward on port 0 against a fresh database in the scratch cluster
 //! (`DATABASE_URL`, started by `make test`).
 mod admin_activity;
+mod admin_blueprints;
 mod admin_certs;
 mod admin_groups;
 mod admin_system;
