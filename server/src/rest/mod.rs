@@ -2,6 +2,7 @@
 //! every operation calls the same domain function as the admin UI's server functions.
 mod admin;
 mod auth;
+mod blueprints;
 mod certs;
 mod docs;
 mod error;
@@ -67,6 +68,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/core/tokens/{identifier}/view_key/", get(tokens::view_key))
         .route("/events/events/", get(events::list_events))
+        .route("/managed/blueprints/", get(blueprints::list_blueprints))
+        .route("/managed/blueprints/{pk}/", get(blueprints::get_blueprint))
+        .route(
+            "/managed/blueprints/{pk}/apply/",
+            post(blueprints::apply_blueprint),
+        )
         .route(
             "/crypto/certificatekeypairs/",
             get(certs::list_certs).post(certs::import_cert),
@@ -105,10 +112,11 @@ pub fn router() -> Router<AppState> {
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
         certs::delete_cert, certs::view_certificate,
         events::list_events,
+        blueprints::list_blueprints, blueprints::get_blueprint, blueprints::apply_blueprint,
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log")),
+    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "managed", description = "Blueprints")),
 )]
 pub struct ApiDoc;
 

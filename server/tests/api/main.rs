@@ -19,6 +19,7 @@ mod observability;
 mod portal;
 mod recovery;
 mod rest_auth;
+mod rest_blueprints;
 mod rest_certs;
 mod rest_events;
 mod rest_groups_tokens;
