@@ -63,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route(
             "/core/tokens/{identifier}/",
             get(tokens::get_token)
+                .put(tokens::put_token)
                 .patch(tokens::patch_token)
                 .delete(tokens::delete_token),
         )
@@ -107,7 +108,7 @@ pub fn router() -> Router<AppState> {
         users::patch_user, users::delete_user, users::set_password,
         groups::list_groups, groups::create_group, groups::get_group, groups::put_group,
         groups::patch_group, groups::delete_group,
-        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token, tokens::delete_token,
+        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::put_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
         certs::delete_cert, certs::view_certificate,

@@ -23,6 +23,7 @@ mod rest_blueprints;
 mod rest_certs;
 mod rest_events;
 mod rest_groups_tokens;
+mod rest_tokens;
 mod rest_users;
 mod security;
 mod setup;
