@@ -8,6 +8,16 @@ chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The SMTP sink the email test reads from.
 mkdir -p "$dir/mail"
+# The blueprint the blueprints test finds applied (end2end/tests/09-blueprints.spec.ts).
+mkdir -p "$dir/blueprints"
+cat >"$dir/blueprints/e2e-blueprint.yaml" <<'YAML'
+version: 1
+metadata:
+  name: e2e-blueprint
+entries:
+  - model: authentik_core.group
+    identifiers: { name: e2e-blueprint-group }
+YAML
 node end2end/smtp-sink.mjs "$dir/mail" >"$dir/sink.port" &
 sink=$!
 for _ in $(seq 1 50); do [ -s "$dir/sink.port" ] && break; sleep 0.1; done

@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/if/admin/tokens/") view=crate::pages::admin::tokens::AdminTokens ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/brands/") view=crate::pages::admin::brands::AdminBrands ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/certificates/") view=crate::pages::admin::certs::AdminCerts ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/blueprints/") view=crate::pages::admin::blueprints::AdminBlueprints ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/tasks/") view=crate::pages::admin::tasks::AdminTasks ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/settings/") view=crate::pages::admin::settings::AdminSettings ssr=SsrMode::Async/>
             </Routes>

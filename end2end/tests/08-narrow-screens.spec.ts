@@ -12,6 +12,7 @@ const PAGES = [
   "/if/admin/events/",
   "/if/admin/sessions/",
   "/if/admin/tokens/",
+  "/if/admin/system/blueprints/",
   "/if/admin/system/tasks/",
   "/if/admin/system/settings/",
 ];

@@ -84,6 +84,7 @@ impl Application {
                 email: Arc::new(config.email.clone()),
                 public_url: config.public_url.clone(),
                 data_dir: config.data_dir.clone(),
+                blueprint_dirs: blueprint_dirs.clone(),
             }),
         };
         if !system::setup_completed(&state.pool).await? {

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// Sections: (label, link). Only what is built is listed.
-const NAV: [(&str, &str); 10] = [
+const NAV: [(&str, &str); 11] = [
     ("Dashboard", "/if/admin/"),
     ("Events", "/if/admin/events/"),
     ("Users", "/if/admin/users/"),
@@ -16,6 +16,7 @@ const NAV: [(&str, &str); 10] = [
     ("Tokens", "/if/admin/tokens/"),
     ("Brands", "/if/admin/system/brands/"),
     ("Certificates", "/if/admin/system/certificates/"),
+    ("Blueprints", "/if/admin/system/blueprints/"),
     ("Tasks", "/if/admin/system/tasks/"),
     ("Settings", "/if/admin/system/settings/"),
 ];

@@ -25,6 +25,9 @@ pub struct Settings {
     pub public_url: String,
     /// WARD_DATA_DIR: uploaded media live under `<data_dir>/media`.
     pub data_dir: std::path::PathBuf,
+    /// Where Ward applies blueprint files from (`<data_dir>/blueprints`, `/blueprints`): only
+    /// files in these are ever applied on an admin's request.
+    pub blueprint_dirs: Vec<std::path::PathBuf>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -54,3 +54,29 @@ pub struct EmailView {
     pub timeout_secs: u64,
     pub from: String,
 }
+
+/// A blueprint file Ward applies from its directories, with its last result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlueprintRow {
+    pub id: String,
+    /// The blueprint's `metadata.name` (empty when the file could not be read as a blueprint).
+    pub name: String,
+    pub path: String,
+    /// "successful" or "error".
+    pub status: String,
+    /// RFC 3339.
+    pub last_applied: String,
+    /// Why the last apply failed; empty when it succeeded.
+    pub error: String,
+}
+
+/// What "apply now" did: the instance as recorded afterwards, and the object counts (zero when
+/// it failed; the row's `error` says why).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlueprintApplied {
+    pub row: BlueprintRow,
+    pub created: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    pub unchanged: usize,
+}

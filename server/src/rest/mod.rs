@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod bindings;
+mod blueprints;
 mod certs;
 mod docs;
 mod error;
@@ -65,11 +66,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/core/tokens/{identifier}/",
             get(tokens::get_token)
+                .put(tokens::put_token)
                 .patch(tokens::patch_token)
                 .delete(tokens::delete_token),
         )
         .route("/core/tokens/{identifier}/view_key/", get(tokens::view_key))
         .route("/events/events/", get(events::list_events))
+        .route("/managed/blueprints/", get(blueprints::list_blueprints))
+        .route("/managed/blueprints/{pk}/", get(blueprints::get_blueprint))
+        .route(
+            "/managed/blueprints/{pk}/apply/",
+            post(blueprints::apply_blueprint),
+        )
         .route(
             "/crypto/certificatekeypairs/",
             get(certs::list_certs).post(certs::import_cert),
@@ -131,7 +139,7 @@ pub fn router() -> Router<AppState> {
         users::patch_user, users::delete_user, users::set_password,
         groups::list_groups, groups::create_group, groups::get_group, groups::put_group,
         groups::patch_group, groups::delete_group,
-        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token, tokens::delete_token,
+        tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::put_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
         certs::delete_cert, certs::view_certificate,
@@ -141,10 +149,11 @@ pub fn router() -> Router<AppState> {
         bindings::list_bindings, bindings::create_binding, bindings::get_binding,
         bindings::put_binding, bindings::patch_binding, bindings::delete_binding,
         stages::list_all, stages::get_any, stages::delete_any,
+        blueprints::list_blueprints, blueprints::get_blueprint, blueprints::apply_blueprint,
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type")),
+    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "managed", description = "Blueprints")),
 )]
 pub struct ApiDoc;
 

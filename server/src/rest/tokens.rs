@@ -157,12 +157,7 @@ pub async fn create_token(
     let expires = match (body.expiring, body.expires) {
         (Some(false), _) => String::new(),
         (_, Some(at)) => at,
-        _ => {
-            let minutes = settings::load(pool).await?.default_token_duration_minutes;
-            (time::OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(minutes)))
-                .format(&Rfc3339)
-                .map_err(|_| ApiError::Internal)?
-        }
+        _ => default_expiry(pool).await?,
     };
     let form = TokenForm {
         identifier: body.identifier,
@@ -206,14 +201,39 @@ pub async fn delete_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Replaces the editable fields: absent ones take their defaults, as on create (no
+/// description; an expiring token lasts the default token duration from now).
+#[utoipa::path(put, path = "/core/tokens/{identifier}/", tag = "core",
+    params(("identifier" = String, Path)), request_body = TokenChange,
+    responses((status = 200, body = Token), (status = 400), (status = 401), (status = 404)))]
+pub async fn put_token(
+    state: State<AppState>,
+    caller: Caller,
+    identifier: Path<String>,
+    body: Result<Json<TokenChange>, JsonRejection>,
+) -> ApiResult<Json<Token>> {
+    change(state, caller, identifier, body, false).await
+}
+
 #[utoipa::path(patch, path = "/core/tokens/{identifier}/", tag = "core",
     params(("identifier" = String, Path)), request_body = TokenChange,
     responses((status = 200, body = Token), (status = 400), (status = 401), (status = 404)))]
 pub async fn patch_token(
+    state: State<AppState>,
+    caller: Caller,
+    identifier: Path<String>,
+    body: Result<Json<TokenChange>, JsonRejection>,
+) -> ApiResult<Json<Token>> {
+    change(state, caller, identifier, body, true).await
+}
+
+/// PUT (`partial` false: absent fields take their defaults) and PATCH (absent fields stay).
+async fn change(
     State(state): State<AppState>,
     caller: Caller,
     Path(identifier): Path<String>,
     body: Result<Json<TokenChange>, JsonRejection>,
+    partial: bool,
 ) -> ApiResult<Json<Token>> {
     let Json(body) = body.map_err(bad_body)?;
     let token = visible(&state, &caller, &identifier).await?;
@@ -221,9 +241,14 @@ pub async fn patch_token(
     let expires = match (body.expiring, body.expires) {
         (Some(false), _) => String::new(),
         (_, Some(at)) => at,
-        _ => token.expires_at.clone(),
+        _ if partial => token.expires_at.clone(),
+        _ => default_expiry(&state.pool).await?,
     };
-    let description = body.description.unwrap_or(token.description);
+    let description = match body.description {
+        Some(d) => d,
+        None if partial => token.description,
+        None => String::new(),
+    };
     saved(token_admin::update(&state.pool, &caller.actor(), id, &description, &expires).await?)?;
     Ok(Json(visible(&state, &caller, &identifier).await?.into()))
 }
@@ -246,6 +271,14 @@ pub async fn view_key(
     )
     .await?;
     Ok(Json(TokenView { key }))
+}
+
+/// Now plus the default token duration, as RFC 3339.
+async fn default_expiry(pool: &sqlx::PgPool) -> ApiResult<String> {
+    let minutes = settings::load(pool).await?.default_token_duration_minutes;
+    (time::OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(minutes)))
+        .format(&Rfc3339)
+        .map_err(|_| ApiError::Internal)
 }
 
 /// Someone else's token is "not found" to a non-superuser: its existence is not revealed.

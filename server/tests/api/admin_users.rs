@@ -51,6 +51,8 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
                 "allow_change_email": true, "event_retention_days": 365,
                 "default_token_length": 60, "default_token_duration_minutes": 30 } }),
         ),
+        ("admin/blueprints", json!({})),
+        ("admin/blueprints/apply", json!({ "id": nobody })),
         ("admin/tasks", json!({})),
         ("admin/tasks/run", json!({ "kind": "expired_cleanup" })),
         ("admin/certs/list", json!({})),

@@ -1,6 +1,7 @@
 //! Integration tests: each spawns Ward on port 0 against a fresh database in the scratch cluster
 //! (`DATABASE_URL`, started by `make test`).
 mod admin_activity;
+mod admin_blueprints;
 mod admin_certs;
 mod admin_groups;
 mod admin_system;
@@ -19,10 +20,12 @@ mod observability;
 mod portal;
 mod recovery;
 mod rest_auth;
+mod rest_blueprints;
 mod rest_certs;
 mod rest_events;
 mod rest_flows;
 mod rest_groups_tokens;
+mod rest_tokens;
 mod rest_users;
 mod security;
 mod setup;

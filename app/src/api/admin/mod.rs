@@ -1,4 +1,5 @@
 //! Server functions of the admin interface. Every one starts with `require_admin`.
+pub mod blueprints;
 pub mod brands;
 pub mod certs;
 pub mod dashboard;

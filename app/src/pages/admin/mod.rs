@@ -1,3 +1,4 @@
+pub mod blueprints;
 pub mod brands;
 pub mod certs;
 pub mod dashboard;
