@@ -1,6 +1,7 @@
 //! The REST API under `/api/v3/`, in authentik's paths and shapes. Handlers only translate:
 //! every operation calls the same domain function as the admin UI's server functions.
 mod admin;
+mod applications;
 mod auth;
 mod certs;
 mod docs;
@@ -56,6 +57,17 @@ pub fn router() -> Router<AppState> {
                 .delete(groups::delete_group),
         )
         .route(
+            "/core/applications/",
+            get(applications::list_applications).post(applications::create_application),
+        )
+        .route(
+            "/core/applications/{slug}/",
+            get(applications::get_application)
+                .put(applications::put_application)
+                .patch(applications::patch_application)
+                .delete(applications::delete_application),
+        )
+        .route(
             "/core/tokens/",
             get(tokens::list_tokens).post(tokens::create_token),
         )
@@ -100,6 +112,9 @@ pub fn router() -> Router<AppState> {
         users::patch_user, users::delete_user, users::set_password,
         groups::list_groups, groups::create_group, groups::get_group, groups::put_group,
         groups::patch_group, groups::delete_group,
+        applications::list_applications, applications::create_application,
+        applications::get_application, applications::put_application,
+        applications::patch_application, applications::delete_application,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
@@ -108,7 +123,7 @@ pub fn router() -> Router<AppState> {
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log")),
 )]
 pub struct ApiDoc;
 

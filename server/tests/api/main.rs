@@ -17,6 +17,7 @@ mod login;
 mod observability;
 mod portal;
 mod recovery;
+mod rest_applications;
 mod rest_auth;
 mod rest_certs;
 mod rest_events;
