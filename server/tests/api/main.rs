@@ -5,6 +5,7 @@ mod admin_certs;
 mod admin_groups;
 mod admin_system;
 mod admin_users;
+mod blueprint_applications;
 mod blueprints;
 mod brands;
 mod certs;

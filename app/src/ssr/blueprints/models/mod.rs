@@ -32,12 +32,14 @@ pub trait Model: Sync {
     async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()>;
 }
 
+mod application;
 mod group;
 mod user;
 
 const MODELS: &[(&str, &(dyn Model + Sync))] = &[
     ("authentik_core.group", &group::Group),
     ("authentik_core.user", &user::User),
+    ("authentik_core.application", &application::Application),
 ];
 
 pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
