@@ -76,7 +76,11 @@ impl From<domain::Application> for Application {
 /// `name` and `slug` are required and the rest take their defaults.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ApplicationRequest {
+    /// Required on POST and PUT.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// Required on POST and PUT.
+    #[schema(min_length = 1, max_length = 50, pattern = "^[a-z0-9_-]+$")]
     pub slug: Option<String>,
     /// Must be null: Ward has no providers yet.
     #[schema(value_type = Option<i64>)]
@@ -86,11 +90,15 @@ pub struct ApplicationRequest {
     pub backchannel_providers: Option<Vec<i64>>,
     pub open_in_new_tab: Option<bool>,
     /// An http(s) URL, or empty.
+    #[schema(max_length = 2000)]
     pub meta_launch_url: Option<String>,
+    #[schema(max_length = 4000)]
     pub meta_description: Option<String>,
+    #[schema(max_length = 200)]
     pub meta_publisher: Option<String>,
     #[schema(value_type = Option<PolicyEngineMode>)]
     pub policy_engine_mode: Option<String>,
+    #[schema(max_length = 200)]
     pub group: Option<String>,
 }
 
