@@ -50,7 +50,7 @@ pub enum BlueprintCommand {
         #[arg(long)]
         skip_unknown: bool,
     },
-    /// Print the groups and users as a blueprint (`ward blueprint export > FILE`).
+    /// Print the groups, users and applications as a blueprint (`ward blueprint export > FILE`).
     Export,
 }
 

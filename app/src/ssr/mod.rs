@@ -1,5 +1,6 @@
 //! The domain behind the UI and the protocols (server only).
 pub mod account;
+pub mod applications;
 pub mod audit;
 pub mod blueprints;
 pub mod brands;

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v3/`, in authentik's paths and shapes. Handlers only translate:
 //! every operation calls the same domain function as the admin UI's server functions.
 mod admin;
+mod applications;
 mod auth;
 mod bindings;
 mod blueprints;
@@ -58,6 +59,17 @@ pub fn router() -> Router<AppState> {
                 .put(groups::put_group)
                 .patch(groups::patch_group)
                 .delete(groups::delete_group),
+        )
+        .route(
+            "/core/applications/",
+            get(applications::list_applications).post(applications::create_application),
+        )
+        .route(
+            "/core/applications/{slug}/",
+            get(applications::get_application)
+                .put(applications::put_application)
+                .patch(applications::patch_application)
+                .delete(applications::delete_application),
         )
         .route(
             "/core/tokens/",
@@ -139,6 +151,9 @@ pub fn router() -> Router<AppState> {
         users::patch_user, users::delete_user, users::set_password,
         groups::list_groups, groups::create_group, groups::get_group, groups::put_group,
         groups::patch_group, groups::delete_group,
+        applications::list_applications, applications::create_application,
+        applications::get_application, applications::put_application,
+        applications::patch_application, applications::delete_application,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::put_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
@@ -153,7 +168,7 @@ pub fn router() -> Router<AppState> {
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "managed", description = "Blueprints")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "managed", description = "Blueprints")),
 )]
 pub struct ApiDoc;
 

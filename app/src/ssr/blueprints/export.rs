@@ -1,5 +1,6 @@
 //! The directory as a blueprint: groups (parents before children) and users, referring to each
-//! other with `!Find` by name, so the file applies to another instance as it is.
+//! other with `!Find` by name, then applications by slug, so the file applies to another
+//! instance as it is.
 use crate::ssr::Result;
 use crate::ssr::flows::{bindings, edit as flows};
 use crate::ssr::stages::edit as stages;
@@ -83,6 +84,19 @@ pub async fn export(pool: &PgPool) -> Result<String> {
         let mut ids = Mapping::new();
         ids.insert("username".into(), u.username.into());
         entries.push(entry("authentik_core.user", ids, attrs));
+    }
+    for a in crate::ssr::applications::list(pool).await? {
+        let mut attrs = Mapping::new();
+        attrs.insert("name".into(), a.name.into());
+        attrs.insert("group".into(), a.group.into());
+        attrs.insert("open_in_new_tab".into(), a.open_in_new_tab.into());
+        attrs.insert("meta_launch_url".into(), a.meta_launch_url.into());
+        attrs.insert("meta_description".into(), a.meta_description.into());
+        attrs.insert("meta_publisher".into(), a.meta_publisher.into());
+        attrs.insert("policy_engine_mode".into(), a.policy_engine_mode.into());
+        let mut ids = Mapping::new();
+        ids.insert("slug".into(), a.slug.into());
+        entries.push(entry("authentik_core.application", ids, attrs));
     }
     let mut meta = Mapping::new();
     meta.insert("name".into(), "Ward export".into());

@@ -32,6 +32,7 @@ pub trait Model: Sync {
     async fn delete(&self, tx: &mut PgConnection, actor: &Actor<'_>, pk: Uuid) -> Result<()>;
 }
 
+mod application;
 mod binding;
 mod flow;
 mod group;
@@ -46,6 +47,7 @@ const MODELS: &[(&str, &(dyn Model + Sync))] = &[
     ("authentik_core.user", &user::User),
     ("authentik_flows.flow", &flow::Flow),
     ("authentik_flows.flowstagebinding", &binding::Binding),
+    ("authentik_core.application", &application::Application),
 ];
 
 pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
