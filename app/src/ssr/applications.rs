@@ -263,3 +263,20 @@ pub async fn delete_in(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> Re
         .await?;
     audit::record_delete(tx, actor, MODEL, id, name).await
 }
+
+/// Whether `user` (None: nobody signed in) may use the application: its policy bindings,
+/// combined by its policy engine mode.
+pub async fn check_access(
+    pool: &PgPool,
+    app: &Application,
+    user: Option<Uuid>,
+) -> Result<crate::ssr::policies::Verdict> {
+    use crate::ssr::policies::{Request, engine};
+    engine::evaluate(
+        pool,
+        app.id,
+        &app.policy_engine_mode,
+        &Request::for_user(user),
+    )
+    .await
+}

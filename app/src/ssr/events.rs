@@ -18,6 +18,8 @@ pub mod action {
     pub const CERTIFICATE_EXPIRING: &str = "certificate_expiring";
     /// A token key was shown again (authentik's `secret_view`).
     pub const SECRET_VIEW: &str = "secret_view";
+    /// A policy with execution logging on was evaluated.
+    pub const POLICY_EXECUTION: &str = "policy_execution";
 }
 
 pub struct NewEvent<'a> {

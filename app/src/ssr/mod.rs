@@ -17,6 +17,7 @@ pub mod flows;
 pub mod groups;
 pub mod jobs;
 pub mod media;
+pub mod policies;
 pub mod request;
 pub mod retention;
 pub mod session_list;
@@ -27,6 +28,7 @@ pub mod state;
 pub mod system;
 pub mod token_admin;
 pub mod tokens;
+pub mod typed;
 pub mod users;
 
 pub use error::{Error, Result};

@@ -290,3 +290,50 @@ async fn fetch_id(state: &AppState, id: uuid::Uuid) -> ApiResult<Application> {
         .map(Application::from)
         .ok_or(ApiError::NotFound)
 }
+
+/// An access check's answer, in authentik's shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyTestResult {
+    pub passing: bool,
+    /// What the failing policies tell the user.
+    pub messages: Vec<String>,
+    pub log_messages: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckAccessParams {
+    /// The pk of the user to check; the caller when left out.
+    pub for_user: Option<String>,
+}
+
+/// Whether a user may use the application: its policy bindings, by its policy engine mode.
+/// Superusers only, as for every application endpoint.
+#[utoipa::path(get, path = "/core/applications/{slug}/check_access/", tag = "core",
+    params(("slug" = String, Path), CheckAccessParams),
+    responses((status = 200, body = PolicyTestResult), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn check_access(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(slug): Path<String>,
+    Query(params): Query<CheckAccessParams>,
+) -> ApiResult<Json<PolicyTestResult>> {
+    let user = match params.for_user.as_deref() {
+        None => caller.user.id,
+        Some(raw) => {
+            let id = uuid::Uuid::parse_str(raw.trim())
+                .map_err(|_| ApiError::field("for_user", "Unknown user."))?;
+            app::ssr::users::get(&state.pool, id)
+                .await?
+                .ok_or_else(|| ApiError::field("for_user", "Unknown user."))?
+                .id
+        }
+    };
+    let app = fetch(&state, &slug).await?;
+    let verdict = domain::check_access(&state.pool, &app, Some(user)).await?;
+    Ok(Json(PolicyTestResult {
+        passing: verdict.passing,
+        messages: verdict.messages,
+        log_messages: Vec::new(),
+    }))
+}

@@ -32,6 +32,8 @@ pub struct FlowStageBinding {
     pub stage_obj: StageRef,
     /// Stages run by ascending order.
     pub order: i32,
+    /// How the policies bound to this binding combine: `any` or `all`.
+    pub policy_engine_mode: String,
 }
 
 /// A binding to create or change; on PATCH only the fields given change.
@@ -40,6 +42,8 @@ pub struct FlowStageBindingRequest {
     pub target: Option<String>,
     pub stage: Option<String>,
     pub order: Option<i64>,
+    /// `any` (the default) or `all`.
+    pub policy_engine_mode: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -65,6 +69,7 @@ fn out(row: BindingRow) -> FlowStageBinding {
             meta_model_name: kind.map(|k| k.model.to_string()).unwrap_or_default(),
         },
         order: row.form.order,
+        policy_engine_mode: row.form.policy_engine_mode,
     }
 }
 
@@ -182,7 +187,7 @@ async fn change(
     let current = bindings::get(&state.pool, pk)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let form = onto(&body, partial.then_some(current.form))?;
+    let form = onto(&body, Some(current.form).filter(|_| partial))?;
     let mut tx = state.pool.begin().await.map_err(app::ssr::Error::from)?;
     saved(bindings::save_in(&mut tx, &caller.actor(), Some(pk), &form).await?)?;
     tx.commit().await.map_err(app::ssr::Error::from)?;
@@ -209,18 +214,32 @@ fn onto(body: &FlowStageBindingRequest, current: Option<BindingForm>) -> ApiResu
     let target = missing.pick(
         "target",
         &body.target,
-        current.map(|c| c.target.to_string()).unwrap_or_default(),
+        current
+            .as_ref()
+            .map(|c| c.target.to_string())
+            .unwrap_or_default(),
     );
     let stage = missing.pick(
         "stage",
         &body.stage,
-        current.map(|c| c.stage.to_string()).unwrap_or_default(),
+        current
+            .as_ref()
+            .map(|c| c.stage.to_string())
+            .unwrap_or_default(),
     );
     let order = missing.pick(
         "order",
         &body.order,
-        current.map(|c| i64::from(c.order)).unwrap_or_default(),
+        current
+            .as_ref()
+            .map(|c| i64::from(c.order))
+            .unwrap_or_default(),
     );
+    let policy_engine_mode = body
+        .policy_engine_mode
+        .clone()
+        .or(current.map(|c| c.policy_engine_mode))
+        .unwrap_or_else(|| "any".into());
     missing.check()?;
     let pk = |field: &str, raw: &str, what: &str| {
         Uuid::parse_str(raw.trim()).map_err(|_| ApiError::field(field, format!("Unknown {what}.")))
@@ -234,6 +253,7 @@ fn onto(body: &FlowStageBindingRequest, current: Option<BindingForm>) -> ApiResu
                 "Enter a whole number from -2147483648 to 2147483647.",
             )
         })?,
+        policy_engine_mode,
     })
 }
 

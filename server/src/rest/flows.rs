@@ -24,6 +24,8 @@ pub struct Flow {
     pub designation: String,
     /// Stage pks in the order they run.
     pub stages: Vec<String>,
+    /// How the flow's policy bindings combine: `any` (one passing is enough) or `all`.
+    pub policy_engine_mode: String,
     pub meta_model_name: String,
 }
 
@@ -34,6 +36,8 @@ pub struct FlowRequest {
     pub name: Option<String>,
     pub title: Option<String>,
     pub designation: Option<String>,
+    /// `any` (the default) or `all`.
+    pub policy_engine_mode: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -52,6 +56,7 @@ fn out(row: FlowRow) -> Flow {
         title: row.form.title,
         designation: row.form.designation,
         stages: row.stages.iter().map(ToString::to_string).collect(),
+        policy_engine_mode: row.form.policy_engine_mode,
         meta_model_name: "authentik_flows.flow".into(),
     }
 }
@@ -184,6 +189,10 @@ fn onto(body: &FlowRequest, base: FlowForm, partial: bool) -> ApiResult<FlowForm
         name: missing.pick("name", &body.name, base.name),
         title: missing.pick("title", &body.title, base.title),
         designation: missing.pick("designation", &body.designation, base.designation),
+        policy_engine_mode: body
+            .policy_engine_mode
+            .clone()
+            .unwrap_or(base.policy_engine_mode),
     };
     missing.check()?;
     Ok(form)

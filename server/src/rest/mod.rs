@@ -12,6 +12,10 @@ mod events;
 mod flows;
 mod groups;
 mod page;
+#[macro_use]
+mod typed;
+mod policies;
+mod policy_bindings;
 mod stages;
 mod tokens;
 mod users;
@@ -70,6 +74,10 @@ pub fn router() -> Router<AppState> {
                 .put(applications::put_application)
                 .patch(applications::patch_application)
                 .delete(applications::delete_application),
+        )
+        .route(
+            "/core/applications/{slug}/check_access/",
+            get(applications::check_access),
         )
         .route(
             "/core/tokens/",
@@ -134,6 +142,23 @@ pub fn router() -> Router<AppState> {
             get(stages::get_any).delete(stages::delete_any),
         )
         .merge(stages::routes())
+        .route("/policies/all/", get(policies::list_all))
+        .route(
+            "/policies/all/{id}/",
+            get(policies::get_any).delete(policies::delete_any),
+        )
+        .route(
+            "/policies/bindings/",
+            get(policy_bindings::list_bindings).post(policy_bindings::create_binding),
+        )
+        .route(
+            "/policies/bindings/{id}/",
+            get(policy_bindings::get_binding)
+                .put(policy_bindings::put_binding)
+                .patch(policy_bindings::patch_binding)
+                .delete(policy_bindings::delete_binding),
+        )
+        .merge(policies::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -154,6 +179,7 @@ pub fn router() -> Router<AppState> {
         applications::list_applications, applications::create_application,
         applications::get_application, applications::put_application,
         applications::patch_application, applications::delete_application,
+        applications::check_access,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::put_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,
@@ -164,18 +190,22 @@ pub fn router() -> Router<AppState> {
         bindings::list_bindings, bindings::create_binding, bindings::get_binding,
         bindings::put_binding, bindings::patch_binding, bindings::delete_binding,
         stages::list_all, stages::get_any, stages::delete_any,
+        policies::list_all, policies::get_any, policies::delete_any,
+        policy_bindings::list_bindings, policy_bindings::create_binding, policy_bindings::get_binding,
+        policy_bindings::put_binding, policy_bindings::patch_binding, policy_bindings::delete_binding,
         blueprints::list_blueprints, blueprints::get_blueprint, blueprints::apply_blueprint,
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "managed", description = "Blueprints")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints")),
 )]
 pub struct ApiDoc;
 
-/// The whole OpenAPI document: [`ApiDoc`] and the per-type stage paths.
+/// The whole OpenAPI document: [`ApiDoc`] and the per-type stage and policy paths.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(stages::openapi());
+    doc.merge(policies::openapi());
     doc
 }
 

@@ -1,20 +1,25 @@
 //! `/api/v3/stages/`: `all/` lists and deletes stages of every type; each type has its own
 //! path (`identification/`, `prompt/stages/`, …) for CRUD with that type's settings. One set
-//! of functions serves every type; [`stage_type!`] only gives each type its documented paths.
+//! of functions serves every type; [`typed_type!`] only gives each type its documented paths.
+use super::Created;
 use super::auth::Admin;
-use super::error::{ApiError, ApiResult, bad_body};
-use super::page::{ListParams, Paginated, sort_by_text};
-use super::{Created, parse_pk, saved};
+use super::error::ApiResult;
+use super::page::{ListParams, Paginated};
+use super::typed::{self, Family, NameFilter, merged_settings, take_name};
 use app::ssr::AppState;
+use app::ssr::audit::Actor;
 use app::ssr::stages::edit::{self, StageRow};
 use app::ssr::stages::{self, Kind};
+use app::types::directory::Saved;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
+use sqlx::{PgConnection, PgPool};
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// A stage: its pk, name and type, then the settings of its type.
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,167 +36,88 @@ pub struct Stage {
     pub settings: Map<String, Value>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StageFilter {
-    /// Exact name.
-    pub name: Option<String>,
-}
+#[async_trait::async_trait]
+impl Family for StageRow {
+    type Impl = dyn app::ssr::stages::Stage;
+    type Out = Stage;
+    const READ_ONLY: &'static [&'static str] = &[
+        "pk",
+        "component",
+        "verbose_name",
+        "verbose_name_plural",
+        "meta_model_name",
+        "flow_set",
+    ];
 
-/// Fields of the answer a client may send back unchanged; they are not settings.
-const READ_ONLY: [&str; 6] = [
-    "pk",
-    "component",
-    "verbose_name",
-    "verbose_name_plural",
-    "meta_model_name",
-    "flow_set",
-];
+    fn by_kind(kind: &str) -> Option<&'static Kind> {
+        stages::by_kind(kind)
+    }
 
-fn out(row: StageRow) -> Stage {
-    Stage {
-        pk: row.id.to_string(),
-        name: row.name,
-        component: row.kind.component(),
-        verbose_name: row.kind.verbose_name.into(),
-        meta_model_name: row.kind.model.into(),
-        flow_set: row.flows,
-        settings: match row.config {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        },
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static Kind {
+        self.kind
+    }
+
+    fn out(self) -> Stage {
+        Stage {
+            pk: self.id.to_string(),
+            name: self.name,
+            component: self.kind.component(),
+            verbose_name: self.kind.verbose_name.into(),
+            meta_model_name: self.kind.model.into(),
+            flow_set: self.flows,
+            settings: match self.config {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            },
+        }
+    }
+
+    async fn list(pool: &PgPool, kind: Option<&'static Kind>) -> app::ssr::Result<Vec<Self>> {
+        edit::list(pool, kind).await
+    }
+
+    async fn get(pool: &PgPool, id: Uuid) -> app::ssr::Result<Option<Self>> {
+        edit::get(pool, id).await
+    }
+
+    async fn save(
+        tx: &mut PgConnection,
+        actor: &Actor<'_>,
+        kind: &'static Kind,
+        mut body: Map<String, Value>,
+        current: Option<&Self>,
+    ) -> ApiResult<Saved<Uuid>> {
+        let id = body
+            .remove("pk")
+            .and_then(|v| v.as_str().and_then(|s| s.parse().ok()));
+        let name = take_name(&mut body, current.map(|c| c.name.as_str()))?;
+        let settings = merged_settings(body, current.map(|c| &c.config));
+        let id = current.map(|c| c.id).or(id);
+        Ok(edit::save_in(tx, actor, id, kind, &name, &settings).await?)
+    }
+
+    async fn delete(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> app::ssr::Result<()> {
+        edit::delete_in(tx, actor, id).await
     }
 }
 
-fn kind(name: &str) -> ApiResult<&'static Kind> {
-    stages::by_kind(name).ok_or(ApiError::NotFound)
-}
-
-async fn list_of(
-    state: &AppState,
-    kind: Option<&Kind>,
-    params: ListParams,
-    filter: StageFilter,
-) -> ApiResult<Json<Paginated<Stage>>> {
-    let req = params.page()?;
-    let (field, descending) = params.ordering(&["name", "component"], "name")?;
-    let search = params.search().to_lowercase();
-    let mut rows: Vec<StageRow> = edit::list(&state.pool, kind)
-        .await?
-        .into_iter()
-        .filter(|s| search.is_empty() || s.name.to_lowercase().contains(&search))
-        .filter(|s| filter.name.as_deref().is_none_or(|n| n == s.name))
-        .collect();
-    sort_by_text(&mut rows, descending, |s| match field {
-        "component" => format!("{}\0{}", s.kind.kind, s.name.to_lowercase()),
-        _ => s.name.to_lowercase(),
-    });
-    Ok(Json(Paginated::of_all(
-        req,
-        rows.into_iter().map(out).collect(),
-    )?))
-}
-
-/// The stage with pk `id`, when it is of `kind` (any kind when None).
-async fn fetch(state: &AppState, kind: Option<&Kind>, id: &str) -> ApiResult<StageRow> {
-    edit::get(&state.pool, parse_pk(id)?)
-        .await?
-        .filter(|s| kind.is_none_or(|k| k == s.kind))
-        .ok_or(ApiError::NotFound)
-}
-
-/// Splits a request body into the name and the settings; `current` (PATCH) fills in what the
-/// body leaves out.
-fn split(
-    body: Result<Json<Value>, JsonRejection>,
-    current: Option<&StageRow>,
-) -> ApiResult<(String, Value)> {
-    let Json(body) = body.map_err(bad_body)?;
-    let Value::Object(mut body) = body else {
-        return Err(ApiError::field("non_field_errors", "Send a JSON object."));
-    };
-    for key in READ_ONLY {
-        body.remove(key);
-    }
-    let name = match (body.remove("name"), current) {
-        (Some(Value::String(n)), _) => n,
-        (Some(_), _) => return Err(ApiError::field("name", "Not a valid string.")),
-        (None, Some(c)) => c.name.clone(),
-        (None, None) => return Err(ApiError::field("name", "This field is required.")),
-    };
-    let mut settings = match current.map(|c| &c.config) {
-        Some(Value::Object(m)) => m.clone(),
-        _ => Map::new(),
-    };
-    settings.extend(body);
-    Ok((name, Value::Object(settings)))
-}
-
-async fn create(
-    state: &AppState,
-    admin: Admin,
-    kind_name: &str,
-    body: Result<Json<Value>, JsonRejection>,
-) -> ApiResult<Created<Stage>> {
-    let kind = kind(kind_name)?;
-    let (name, settings) = split(body, None)?;
-    let mut tx = state.pool.begin().await.map_err(app::ssr::Error::from)?;
-    let id = saved(edit::save_in(&mut tx, &admin.0.actor(), None, kind, &name, &settings).await?)?;
-    tx.commit().await.map_err(app::ssr::Error::from)?;
-    Ok(Created(out(
-        fetch(state, Some(kind), &id.to_string()).await?
-    )))
-}
-
-async fn change(
-    state: &AppState,
-    admin: Admin,
-    kind_name: &str,
-    id: &str,
-    body: Result<Json<Value>, JsonRejection>,
-    partial: bool,
-) -> ApiResult<Json<Stage>> {
-    let kind = kind(kind_name)?;
-    let current = fetch(state, Some(kind), id).await?;
-    let (name, settings) = split(body, partial.then_some(&current))?;
-    let mut tx = state.pool.begin().await.map_err(app::ssr::Error::from)?;
-    saved(
-        edit::save_in(
-            &mut tx,
-            &admin.0.actor(),
-            Some(current.id),
-            kind,
-            &name,
-            &settings,
-        )
-        .await?,
-    )?;
-    tx.commit().await.map_err(app::ssr::Error::from)?;
-    Ok(Json(out(fetch(state, Some(kind), id).await?)))
-}
-
-async fn delete(
-    state: &AppState,
-    admin: Admin,
-    kind: Option<&Kind>,
-    id: &str,
-) -> ApiResult<StatusCode> {
-    let current = fetch(state, kind, id).await?;
-    let mut tx = state.pool.begin().await.map_err(app::ssr::Error::from)?;
-    edit::delete_in(&mut tx, &admin.0.actor(), current.id).await?;
-    tx.commit().await.map_err(app::ssr::Error::from)?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/stages/all/", tag = "stages", params(ListParams, StageFilter),
+#[utoipa::path(get, path = "/stages/all/", tag = "stages", params(ListParams, NameFilter),
     responses((status = 200, body = Paginated<Stage>), (status = 400), (status = 401), (status = 403)))]
 pub async fn list_all(
     State(state): State<AppState>,
     _admin: Admin,
     Query(params): Query<ListParams>,
-    Query(filter): Query<StageFilter>,
+    Query(filter): Query<NameFilter>,
 ) -> ApiResult<Json<Paginated<Stage>>> {
-    list_of(&state, None, params, filter).await
+    typed::list_of::<StageRow>(&state, None, params, filter).await
 }
 
 #[utoipa::path(get, path = "/stages/all/{stage_uuid}/", tag = "stages", params(("stage_uuid" = String, Path)),
@@ -201,7 +127,9 @@ pub async fn get_any(
     _admin: Admin,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Stage>> {
-    Ok(Json(out(fetch(&state, None, &id).await?)))
+    Ok(Json(
+        typed::fetch::<StageRow>(&state, None, &id).await?.out(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/stages/all/{stage_uuid}/", tag = "stages", params(("stage_uuid" = String, Path)),
@@ -211,112 +139,7 @@ pub async fn delete_any(
     admin: Admin,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    delete(&state, admin, None, &id).await
-}
-
-/// The documented CRUD paths of one stage type: `$request` is the type's body schema (a name
-/// and the type's settings).
-macro_rules! stage_type {
-    ($module:ident, $kind:tt, $list:tt, $one:tt, $settings:ty, $request:ident) => {
-        pub mod $module {
-            use super::*;
-            use axum::routing::get;
-
-            /// A stage of this type to create or change: its name and the type's settings.
-            /// On PATCH only the fields given change.
-            #[derive(Deserialize, Serialize, ToSchema)]
-            pub struct $request {
-                pub name: String,
-                #[serde(flatten)]
-                pub settings: $settings,
-            }
-
-            #[utoipa::path(get, path = $list, tag = "stages", operation_id = concat!("stages_", $kind, "_list"),
-                params(ListParams, StageFilter),
-                responses((status = 200, body = Paginated<Stage>), (status = 400), (status = 401), (status = 403)))]
-            pub async fn list(
-                State(state): State<AppState>,
-                _admin: Admin,
-                Query(params): Query<ListParams>,
-                Query(filter): Query<StageFilter>,
-            ) -> ApiResult<Json<Paginated<Stage>>> {
-                list_of(&state, Some(kind($kind)?), params, filter).await
-            }
-
-            #[utoipa::path(post, path = $list, tag = "stages", operation_id = concat!("stages_", $kind, "_create"),
-                request_body = $request,
-                responses((status = 201, body = Stage), (status = 400), (status = 401), (status = 403)))]
-            pub async fn create(
-                State(state): State<AppState>,
-                admin: Admin,
-                body: Result<Json<Value>, JsonRejection>,
-            ) -> ApiResult<Created<Stage>> {
-                super::create(&state, admin, $kind, body).await
-            }
-
-            #[utoipa::path(get, path = $one, tag = "stages", operation_id = concat!("stages_", $kind, "_retrieve"),
-                params(("stage_uuid" = String, Path)),
-                responses((status = 200, body = Stage), (status = 401), (status = 403), (status = 404)))]
-            pub async fn retrieve(
-                State(state): State<AppState>,
-                _admin: Admin,
-                Path(id): Path<String>,
-            ) -> ApiResult<Json<Stage>> {
-                Ok(Json(out(fetch(&state, Some(kind($kind)?), &id).await?)))
-            }
-
-            #[utoipa::path(put, path = $one, tag = "stages", operation_id = concat!("stages_", $kind, "_update"),
-                params(("stage_uuid" = String, Path)), request_body = $request,
-                responses((status = 200, body = Stage), (status = 400), (status = 401), (status = 403), (status = 404)))]
-            pub async fn update(
-                State(state): State<AppState>,
-                admin: Admin,
-                Path(id): Path<String>,
-                body: Result<Json<Value>, JsonRejection>,
-            ) -> ApiResult<Json<Stage>> {
-                change(&state, admin, $kind, &id, body, false).await
-            }
-
-            #[utoipa::path(patch, path = $one, tag = "stages", operation_id = concat!("stages_", $kind, "_partial_update"),
-                params(("stage_uuid" = String, Path)), request_body = $request,
-                responses((status = 200, body = Stage), (status = 400), (status = 401), (status = 403), (status = 404)))]
-            pub async fn partial_update(
-                State(state): State<AppState>,
-                admin: Admin,
-                Path(id): Path<String>,
-                body: Result<Json<Value>, JsonRejection>,
-            ) -> ApiResult<Json<Stage>> {
-                change(&state, admin, $kind, &id, body, true).await
-            }
-
-            #[utoipa::path(delete, path = $one, tag = "stages", operation_id = concat!("stages_", $kind, "_destroy"),
-                params(("stage_uuid" = String, Path)),
-                responses((status = 204), (status = 401), (status = 403), (status = 404)))]
-            pub async fn destroy(
-                State(state): State<AppState>,
-                admin: Admin,
-                Path(id): Path<String>,
-            ) -> ApiResult<StatusCode> {
-                delete(&state, admin, Some(kind($kind)?), &id).await
-            }
-
-            #[derive(utoipa::OpenApi)]
-            #[openapi(paths(list, create, retrieve, update, partial_update, destroy))]
-            pub struct Doc;
-
-            pub fn routes() -> axum::Router<AppState> {
-                axum::Router::new()
-                    .route($list, get(list).post(create))
-                    .route(
-                        $one,
-                        get(retrieve)
-                            .put(update)
-                            .patch(partial_update)
-                            .delete(destroy),
-                    )
-            }
-        }
-    };
+    typed::delete::<StageRow>(&state, admin, None, &id).await
 }
 
 use app::ssr::stages::{
@@ -325,7 +148,11 @@ use app::ssr::stages::{
     user_write::UserWrite,
 };
 
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     identification,
     "identification",
     "/stages/identification/",
@@ -333,7 +160,11 @@ stage_type!(
     Identification,
     IdentificationStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     password,
     "password",
     "/stages/password/",
@@ -341,7 +172,11 @@ stage_type!(
     Password,
     PasswordStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     prompt,
     "prompt",
     "/stages/prompt/stages/",
@@ -349,7 +184,11 @@ stage_type!(
     Prompt,
     PromptStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     user_write,
     "user_write",
     "/stages/user_write/",
@@ -357,7 +196,11 @@ stage_type!(
     UserWrite,
     UserWriteStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     user_login,
     "user_login",
     "/stages/user_login/",
@@ -365,7 +208,11 @@ stage_type!(
     UserLogin,
     UserLoginStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     user_logout,
     "user_logout",
     "/stages/user_logout/",
@@ -373,7 +220,11 @@ stage_type!(
     UserLogout,
     UserLogoutStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     deny,
     "deny",
     "/stages/deny/",
@@ -381,7 +232,11 @@ stage_type!(
     Deny,
     DenyStageRequest
 );
-stage_type!(
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     recovery_token,
     "recovery_token",
     "/stages/recovery_token/",

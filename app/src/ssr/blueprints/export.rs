@@ -1,8 +1,10 @@
-//! The directory as a blueprint: groups (parents before children) and users, referring to each
-//! other with `!Find` by name, then applications by slug, so the file applies to another
-//! instance as it is.
+//! Everything as a blueprint: policies, stages, flows and their bindings, groups (parents
+//! before children), users, applications, then policy bindings, referring to each other with
+//! `!Find` by name or slug, so the file applies to another instance as it is.
 use crate::ssr::Result;
 use crate::ssr::flows::{bindings, edit as flows};
+use crate::ssr::policies::bindings::{self as policy_bindings, Subject, Target};
+use crate::ssr::policies::edit as policies;
 use crate::ssr::stages::edit as stages;
 use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value as Yaml};
@@ -98,6 +100,7 @@ pub async fn export(pool: &PgPool) -> Result<String> {
         ids.insert("slug".into(), a.slug.into());
         entries.push(entry("authentik_core.application", ids, attrs));
     }
+    entries.extend(policy_binding_entries(pool).await?);
     let mut meta = Mapping::new();
     meta.insert("name".into(), "Ward export".into());
     let mut doc = Mapping::new();
@@ -107,16 +110,40 @@ pub async fn export(pool: &PgPool) -> Result<String> {
     serde_yaml::to_string(&Yaml::Mapping(doc)).map_err(crate::ssr::Error::internal)
 }
 
-/// Stages, then flows, then their bindings (which find both by name and slug).
+/// Policies, stages (whose validation policies find policies by name), flows, then their
+/// bindings (which find stages and flows by name and slug).
 async fn flow_entries(pool: &PgPool) -> Result<Vec<Yaml>> {
     let mut entries = Vec::new();
-    for s in stages::list(pool, None).await? {
+    let all_policies = policies::list(pool, None).await?;
+    for p in &all_policies {
         let mut ids = Mapping::new();
-        ids.insert("name".into(), s.name.into());
-        let attrs = match json(s.config) {
+        ids.insert("name".into(), p.name.clone().into());
+        let mut attrs = match json(p.config.clone()) {
             Yaml::Mapping(m) => m,
             _ => Mapping::new(),
         };
+        attrs.insert("execution_logging".into(), p.execution_logging.into());
+        entries.push(entry(p.kind.model, ids, attrs));
+    }
+    let find_policy = |pk: &str| {
+        all_policies
+            .iter()
+            .find(|p| p.id.to_string() == pk)
+            .map(|p| find(p.kind.model, "name", &p.name))
+    };
+    for s in stages::list(pool, None).await? {
+        let mut ids = Mapping::new();
+        ids.insert("name".into(), s.name.into());
+        let mut attrs = match json(s.config) {
+            Yaml::Mapping(m) => m,
+            _ => Mapping::new(),
+        };
+        if let Some(Yaml::Sequence(listed)) = attrs.get_mut("validation_policies") {
+            *listed = listed
+                .iter()
+                .filter_map(|v| v.as_str().and_then(find_policy))
+                .collect();
+        }
         entries.push(entry(s.kind.model, ids, attrs));
     }
     for f in flows::list(pool).await? {
@@ -126,6 +153,10 @@ async fn flow_entries(pool: &PgPool) -> Result<Vec<Yaml>> {
         attrs.insert("name".into(), f.form.name.into());
         attrs.insert("title".into(), f.form.title.into());
         attrs.insert("designation".into(), f.form.designation.into());
+        attrs.insert(
+            "policy_engine_mode".into(),
+            f.form.policy_engine_mode.into(),
+        );
         entries.push(entry("authentik_flows.flow", ids, attrs));
     }
     for b in bindings::list(pool).await? {
@@ -140,7 +171,62 @@ async fn flow_entries(pool: &PgPool) -> Result<Vec<Yaml>> {
         ids.insert("order".into(), i64::from(b.form.order).into());
         let mut attrs = Mapping::new();
         attrs.insert("stage".into(), find(kind.model, "name", &b.stage_name));
+        attrs.insert(
+            "policy_engine_mode".into(),
+            b.form.policy_engine_mode.into(),
+        );
         entries.push(entry("authentik_flows.flowstagebinding", ids, attrs));
+    }
+    Ok(entries)
+}
+
+/// `!Find` of a flow-stage binding: its flow's slug and its order.
+fn find_stage_binding(flow_slug: &str, order: i32) -> Yaml {
+    Yaml::Tagged(Box::new(TaggedValue {
+        tag: Tag::new("!Find"),
+        value: Yaml::Sequence(vec![
+            "authentik_flows.flowstagebinding".into(),
+            Yaml::Sequence(vec![
+                "target".into(),
+                find("authentik_flows.flow", "slug", flow_slug),
+            ]),
+            Yaml::Sequence(vec!["order".into(), i64::from(order).into()]),
+        ]),
+    }))
+}
+
+/// Policy bindings, last: their targets and subjects are all exported before them.
+async fn policy_binding_entries(pool: &PgPool) -> Result<Vec<Yaml>> {
+    let mut entries = Vec::new();
+    for b in policy_bindings::list(pool).await? {
+        let target = match &b.target {
+            Target::Flow { slug } => find("authentik_flows.flow", "slug", slug),
+            Target::StageBinding { flow_slug, order } => find_stage_binding(flow_slug, *order),
+            Target::Application { slug } => find("authentik_core.application", "slug", slug),
+        };
+        let subject = match (b.form.subject, &b.policy, &b.group, &b.user) {
+            (Subject::Policy(_), Some((name, kind)), ..) => {
+                let Some(kind) = crate::ssr::policies::by_kind(kind) else {
+                    continue;
+                };
+                ("policy", find(kind.model, "name", name))
+            }
+            (Subject::Group(_), _, Some(name), _) => ("group", find_group(name)),
+            (Subject::User(_), .., Some((username, _))) => {
+                ("user", find("authentik_core.user", "username", username))
+            }
+            _ => continue,
+        };
+        let mut ids = Mapping::new();
+        ids.insert("target".into(), target);
+        ids.insert("order".into(), i64::from(b.form.order).into());
+        ids.insert(subject.0.into(), subject.1);
+        let mut attrs = Mapping::new();
+        attrs.insert("negate".into(), b.form.negate.into());
+        attrs.insert("enabled".into(), b.form.enabled.into());
+        attrs.insert("timeout".into(), i64::from(b.form.timeout).into());
+        attrs.insert("failure_result".into(), b.form.failure_result.into());
+        entries.push(entry("authentik_policies.policybinding", ids, attrs));
     }
     Ok(entries)
 }

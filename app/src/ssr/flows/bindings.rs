@@ -8,12 +8,14 @@ use serde_json::{Map, Value as Json, json};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BindingForm {
     /// The flow's pk.
     pub target: Uuid,
     pub stage: Uuid,
     pub order: i32,
+    /// How the policies bound to this binding combine: `any` or `all`.
+    pub policy_engine_mode: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +30,7 @@ pub struct BindingRow {
 /// Every binding, by flow slug and order.
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<BindingRow>> {
     Ok(sqlx::query!(
-        r#"select b.id, b.flow_id, b.stage_id, b.position, f.slug, s.name, s.kind
+        r#"select b.id, b.flow_id, b.stage_id, b.position, b.policy_engine_mode, f.slug, s.name, s.kind
              from flow_stage_bindings b
              join flows f on f.id = b.flow_id
              join stages s on s.id = b.stage_id
@@ -43,6 +45,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<BindingRow>> {
             target: r.flow_id,
             stage: r.stage_id,
             order: r.position,
+            policy_engine_mode: r.policy_engine_mode,
         },
         flow_slug: r.slug,
         stage_name: r.name,
@@ -60,6 +63,10 @@ fn fields(f: &BindingForm) -> Map<String, Json> {
         ("target".to_string(), json!(f.target)),
         ("stage".to_string(), json!(f.stage)),
         ("order".to_string(), json!(f.order)),
+        (
+            "policy_engine_mode".to_string(),
+            json!(f.policy_engine_mode),
+        ),
     ])
 }
 
@@ -77,6 +84,9 @@ pub async fn save_in(
     id: Option<Uuid>,
     form: &BindingForm,
 ) -> Result<Saved<Uuid>> {
+    if let Some(msg) = crate::ssr::policies::check_engine_mode(&form.policy_engine_mode) {
+        return invalid("policy_engine_mode", &msg);
+    }
     let flow = sqlx::query_scalar!("select name from flows where id = $1", form.target)
         .fetch_optional(&mut *tx)
         .await?;
@@ -93,11 +103,13 @@ pub async fn save_in(
         None => {
             let bid = Uuid::new_v4();
             let r = sqlx::query!(
-                "insert into flow_stage_bindings (id, flow_id, stage_id, position) values ($1, $2, $3, $4)",
+                "insert into flow_stage_bindings (id, flow_id, stage_id, position, policy_engine_mode)
+                 values ($1, $2, $3, $4, $5)",
                 bid,
                 form.target,
                 form.stage,
-                form.order
+                form.order,
+                form.policy_engine_mode
             )
             .execute(&mut *tx)
             .await;
@@ -108,7 +120,8 @@ pub async fn save_in(
         }
         Some(bid) => {
             let old = sqlx::query!(
-                "select flow_id, stage_id, position from flow_stage_bindings where id = $1 for update",
+                "select flow_id, stage_id, position, policy_engine_mode from flow_stage_bindings
+                  where id = $1 for update",
                 bid
             )
             .fetch_optional(&mut *tx)
@@ -118,16 +131,20 @@ pub async fn save_in(
                 target: old.flow_id,
                 stage: old.stage_id,
                 order: old.position,
+                policy_engine_mode: old.policy_engine_mode,
             };
             if old == *form {
                 return Ok(Saved::Ok(bid));
             }
             let r = sqlx::query!(
-                "update flow_stage_bindings set flow_id = $2, stage_id = $3, position = $4 where id = $1",
+                "update flow_stage_bindings set flow_id = $2, stage_id = $3, position = $4,
+                        policy_engine_mode = $5
+                  where id = $1",
                 bid,
                 form.target,
                 form.stage,
-                form.order
+                form.order,
+                form.policy_engine_mode
             )
             .execute(&mut *tx)
             .await;

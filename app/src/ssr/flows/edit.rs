@@ -18,12 +18,26 @@ pub const DESIGNATIONS: [&str; 7] = [
     "unenrollment",
 ];
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlowForm {
     pub slug: String,
     pub name: String,
     pub title: String,
     pub designation: String,
+    /// How the flow's policy bindings combine: `any` or `all`.
+    pub policy_engine_mode: String,
+}
+
+impl Default for FlowForm {
+    fn default() -> Self {
+        FlowForm {
+            slug: String::new(),
+            name: String::new(),
+            title: String::new(),
+            designation: String::new(),
+            policy_engine_mode: "any".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +81,9 @@ fn validate(form: &FlowForm) -> Result<FlowForm, FieldErrors> {
             format!("Choose one of: {}.", DESIGNATIONS.join(", ")),
         );
     }
+    if let Some(msg) = crate::ssr::policies::check_engine_mode(&form.policy_engine_mode) {
+        errors.insert("policy_engine_mode".into(), msg);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -75,6 +92,7 @@ fn validate(form: &FlowForm) -> Result<FlowForm, FieldErrors> {
         name,
         title,
         designation: form.designation.clone(),
+        policy_engine_mode: form.policy_engine_mode.clone(),
     })
 }
 
@@ -84,13 +102,17 @@ fn fields(f: &FlowForm) -> Map<String, Json> {
         ("name".to_string(), json!(f.name)),
         ("title".to_string(), json!(f.title)),
         ("designation".to_string(), json!(f.designation)),
+        (
+            "policy_engine_mode".to_string(),
+            json!(f.policy_engine_mode),
+        ),
     ])
 }
 
 /// Every flow, by slug, with its stages in order.
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<FlowRow>> {
     let rows = sqlx::query!(
-        r#"select f.id, f.slug, f.name, f.title, f.designation,
+        r#"select f.id, f.slug, f.name, f.title, f.designation, f.policy_engine_mode,
                   coalesce(array_agg(b.stage_id order by b.position) filter (where b.stage_id is not null), '{}') as "stages!"
              from flows f left join flow_stage_bindings b on b.flow_id = f.id
             group by f.id
@@ -107,6 +129,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<FlowRow>> {
                 name: r.name,
                 title: r.title,
                 designation: r.designation,
+                policy_engine_mode: r.policy_engine_mode,
             },
             stages: r.stages,
         })
@@ -132,12 +155,14 @@ pub async fn save_in(
         None => {
             let fid = Uuid::new_v4();
             let r = sqlx::query!(
-                "insert into flows (id, slug, name, title, designation) values ($1, $2, $3, $4, $5)",
+                "insert into flows (id, slug, name, title, designation, policy_engine_mode)
+                 values ($1, $2, $3, $4, $5, $6)",
                 fid,
                 valid.slug,
                 valid.name,
                 valid.title,
-                valid.designation
+                valid.designation,
+                valid.policy_engine_mode
             )
             .execute(&mut *tx)
             .await;
@@ -148,7 +173,7 @@ pub async fn save_in(
         }
         Some(fid) => {
             let old = sqlx::query!(
-                "select slug, name, title, designation from flows where id = $1 for update",
+                "select slug, name, title, designation, policy_engine_mode from flows where id = $1 for update",
                 fid
             )
             .fetch_optional(&mut *tx)
@@ -159,17 +184,21 @@ pub async fn save_in(
                 name: old.name,
                 title: old.title,
                 designation: old.designation,
+                policy_engine_mode: old.policy_engine_mode,
             };
             if old == valid {
                 return Ok(Saved::Ok(fid));
             }
             let r = sqlx::query!(
-                "update flows set slug = $2, name = $3, title = $4, designation = $5 where id = $1",
+                "update flows set slug = $2, name = $3, title = $4, designation = $5,
+                        policy_engine_mode = $6
+                  where id = $1",
                 fid,
                 valid.slug,
                 valid.name,
                 valid.title,
-                valid.designation
+                valid.designation,
+                valid.policy_engine_mode
             )
             .execute(&mut *tx)
             .await;
@@ -214,6 +243,7 @@ mod tests {
             name: "A flow".into(),
             title: "Welcome".into(),
             designation: designation.into(),
+            policy_engine_mode: "any".into(),
         }
     }
 

@@ -2,11 +2,11 @@
 //! advances on answers. It knows stages only through the `Stage` trait.
 use super::next::safe_next;
 use super::plan;
-use super::state::{FlowContext, FlowState, SESSION_KEY};
+use super::state::{FlowContext, FlowState, PlannedStage, SESSION_KEY};
 use crate::ssr::client::ClientInfo;
 use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::stages::{self, Form, Outcome, StageCtx};
-use crate::ssr::{Error, Result, sessions, system};
+use crate::ssr::{Error, Result, policies, sessions, system};
 use crate::types::flow::{Challenge, FieldErrors, FlowLoad, FlowView};
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -30,16 +30,30 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
         return Ok(FlowLoad::NotFound);
     }
     let next = validated_next(env, query.get("next")).await?;
-    if plan.designation == "authentication"
-        && sessions::current_user(env.pool, env.session)
-            .await?
-            .is_some()
-    {
+    let signed_in = sessions::current_user(env.pool, env.session).await?;
+    if plan.designation == "authentication" && signed_in.is_some() {
         let to = next.unwrap_or_else(|| default_next(&plan.designation));
         return Ok(FlowLoad::Found(view(
             slug,
             &plan.title,
             Challenge::Redirect { to },
+            FieldErrors::new(),
+        )));
+    }
+    let request = policies::Request::for_user(signed_in.as_ref().map(|u| u.id));
+    let verdict =
+        policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request).await?;
+    if !verdict.passing {
+        let message = verdict
+            .messages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "Flow does not apply to current user.".into());
+        deny_event(env, &plan.slug, None, &message, &verdict.messages).await?;
+        return Ok(FlowLoad::Found(view(
+            slug,
+            &plan.title,
+            Challenge::AccessDenied { message },
             FieldErrors::new(),
         )));
     }
@@ -113,6 +127,10 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
                 FieldErrors::new(),
             ));
         };
+        if form.is_none() && !stage_applies(env, state, planned).await? {
+            state.index += 1;
+            continue;
+        }
         let stage = stages::build(&planned.kind, &planned.config)?;
         let mut ctx = StageCtx {
             pool: env.pool,
@@ -144,16 +162,7 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
                 state.index = state.last_interactive;
             }
             Outcome::Deny(message) => {
-                events::record(
-                    env.pool,
-                    NewEvent {
-                        action: action::FLOW_DENIED,
-                        user: None,
-                        client_ip: Some(env.client.ip),
-                        context: serde_json::json!({ "flow": state.slug, "stage": planned.name, "message": message }),
-                    },
-                )
-                .await?;
+                deny_event(env, &state.slug, Some(&planned.name), &message, &[]).await?;
                 state.challenge = Some(Challenge::AccessDenied { message });
                 state.errors.clear();
                 env.session.insert(SESSION_KEY, &*state).await?;
@@ -165,6 +174,48 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
         "flow {} did not settle",
         state.slug
     )))
+}
+
+/// Whether the policies bound to the stage's binding let it run, for the flow's pending user
+/// (or the signed-in one). Evaluated as the stage comes up, so earlier stages' answers count.
+async fn stage_applies(env: &Env<'_>, state: &FlowState, planned: &PlannedStage) -> Result<bool> {
+    let (Some(binding), true) = (planned.binding, planned.has_policies) else {
+        return Ok(true);
+    };
+    let user = match state.context.pending_user {
+        Some(u) => Some(u),
+        None => sessions::current_user(env.pool, env.session)
+            .await?
+            .map(|u| u.id),
+    };
+    let request = policies::Request {
+        user,
+        values: state.context.prompt_data.clone(),
+    };
+    let verdict =
+        policies::engine::evaluate(env.pool, binding, &planned.policy_engine_mode, &request)
+            .await?;
+    Ok(verdict.passing)
+}
+
+/// Records that a flow stopped someone: at a deny stage, or by the flow's policies.
+async fn deny_event(
+    env: &Env<'_>,
+    flow: &str,
+    stage: Option<&str>,
+    message: &str,
+    messages: &[String],
+) -> Result<()> {
+    events::record(
+        env.pool,
+        NewEvent {
+            action: action::FLOW_DENIED,
+            user: None,
+            client_ip: Some(env.client.ip),
+            context: serde_json::json!({ "flow": flow, "stage": stage, "message": message, "policy_messages": messages }),
+        },
+    )
+    .await
 }
 
 /// The validated `next`; a refused one is logged and dropped.

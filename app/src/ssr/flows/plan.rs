@@ -4,6 +4,8 @@ use crate::ssr::Result;
 use sqlx::PgPool;
 
 pub struct FlowPlan {
+    pub id: uuid::Uuid,
+    pub policy_engine_mode: String,
     pub slug: String,
     pub title: String,
     pub designation: String,
@@ -13,7 +15,7 @@ pub struct FlowPlan {
 
 pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
     let Some(flow) = sqlx::query!(
-        "select id, slug, title, designation, setup_only from flows where slug = $1",
+        "select id, slug, title, designation, setup_only, policy_engine_mode from flows where slug = $1",
         slug
     )
     .fetch_optional(pool)
@@ -23,7 +25,8 @@ pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
     };
     let stages = sqlx::query_as!(
         PlannedStage,
-        r#"select s.name, s.kind, s.config
+        r#"select s.name, s.kind, s.config, b.id as "binding?", b.policy_engine_mode,
+                  exists (select 1 from policy_bindings p where p.target = b.id) as "has_policies!"
              from flow_stage_bindings b join stages s on s.id = b.stage_id
             where b.flow_id = $1
             order by b.position"#,
@@ -32,6 +35,8 @@ pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
     .fetch_all(pool)
     .await?;
     Ok(Some(FlowPlan {
+        id: flow.id,
+        policy_engine_mode: flow.policy_engine_mode,
         slug: flow.slug,
         title: flow.title,
         designation: flow.designation,

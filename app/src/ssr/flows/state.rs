@@ -11,6 +11,14 @@ pub struct PlannedStage {
     pub name: String,
     pub kind: String,
     pub config: serde_json::Value,
+    /// The flow-stage binding, whose policies decide whether the stage runs.
+    #[serde(default)]
+    pub binding: Option<Uuid>,
+    #[serde(default)]
+    pub policy_engine_mode: String,
+    /// Whether any policy is bound to the binding (else there is nothing to evaluate).
+    #[serde(default)]
+    pub has_policies: bool,
 }
 
 /// What stages learn and hand on to later stages.

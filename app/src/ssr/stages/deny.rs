@@ -11,7 +11,7 @@ pub struct Deny {
     deny_message: String,
 }
 
-impl super::StageConfig for Deny {
+impl crate::ssr::typed::Settings for Deny {
     fn check(&self) -> FieldErrors {
         super::text_error("deny_message", &self.deny_message, 1000)
     }

@@ -90,6 +90,9 @@ pub async fn save_in(
     let Some(config) = config.filter(|_| errors.is_empty()) else {
         return Ok(Saved::Invalid(errors));
     };
+    if let Some(e) = unknown_policies(&mut *tx, &config).await? {
+        return Ok(Saved::Invalid(e));
+    }
     let name = name.trim();
     let (sid, action, before) = match id {
         None => {
@@ -145,6 +148,24 @@ pub async fn save_in(
     let changes = audit::diff(&before, &after);
     audit::record(&mut *tx, actor, action, "stage", sid, name, changes).await?;
     Ok(Saved::Ok(sid))
+}
+
+/// A field error when the settings list policies (`validation_policies`) that do not exist.
+async fn unknown_policies(tx: &mut PgConnection, config: &Json) -> Result<Option<FieldErrors>> {
+    let Some(listed) = config.get("validation_policies").and_then(Json::as_array) else {
+        return Ok(None);
+    };
+    let ids: Vec<Uuid> = listed
+        .iter()
+        .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        .collect();
+    let missing = crate::ssr::policies::edit::missing(&mut *tx, &ids).await?;
+    Ok(missing.first().map(|m| {
+        FieldErrors::from([(
+            "validation_policies".to_string(),
+            format!("Unknown policy {m}."),
+        )])
+    }))
 }
 
 fn unique_name<T>(e: sqlx::Error) -> Result<Saved<T>> {

@@ -12,7 +12,7 @@ pub struct Identification {
     user_fields: Vec<String>,
 }
 
-impl super::StageConfig for Identification {
+impl crate::ssr::typed::Settings for Identification {
     fn check(&self) -> FieldErrors {
         let known = ["username", "email"];
         if self.user_fields.is_empty() {

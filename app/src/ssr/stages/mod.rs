@@ -12,10 +12,9 @@ pub mod user_write;
 
 use crate::ssr::client::ClientInfo;
 use crate::ssr::flows::state::FlowContext;
+use crate::ssr::typed::{self, Settings};
 use crate::ssr::{Error, Result};
 use crate::types::flow::{Challenge, FieldErrors};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -58,60 +57,26 @@ pub trait Stage: Send + Sync {
 }
 
 /// A stage type's settings: what `stages.config` holds, and what the REST API and blueprints
-/// read and write under authentik's field names. Unknown fields are refused, not dropped.
-pub trait StageConfig: Stage + Serialize + DeserializeOwned + 'static {
-    /// What the types cannot say; field errors by field name.
-    fn check(&self) -> FieldErrors {
-        FieldErrors::new()
-    }
-}
+/// read and write under authentik's field names.
+pub trait StageConfig: Stage + Settings {}
+impl<T: Stage + Settings> StageConfig for T {}
 
 /// One stage type: its `stages.kind`, the names authentik gives it, and its settings.
-pub struct Kind {
-    pub kind: &'static str,
-    /// authentik's model (`app_label.modelname`), as blueprints name it.
-    pub model: &'static str,
-    pub verbose_name: &'static str,
-    normalize: fn(&Json) -> Result<Json, FieldErrors>,
-    build: fn(&Json) -> Result<Box<dyn Stage>, String>,
-}
-
-impl Kind {
-    /// The settings checked and with defaults filled in, as they are stored.
-    pub fn normalize(&self, config: &Json) -> Result<Json, FieldErrors> {
-        (self.normalize)(config)
-    }
-
-    /// authentik's name for the admin form of this type, e.g. `ak-stage-user-login-form`.
-    pub fn component(&self) -> String {
-        format!("ak-stage-{}-form", self.kind.replace('_', "-"))
-    }
-}
-
-impl PartialEq for Kind {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind
-    }
-}
-
-impl std::fmt::Debug for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.kind)
-    }
-}
+pub type Kind = typed::Kind<dyn Stage>;
 
 const fn kind<T: StageConfig>(
     kind: &'static str,
     model: &'static str,
     verbose_name: &'static str,
 ) -> Kind {
-    Kind {
+    Kind::new(
         kind,
         model,
         verbose_name,
-        normalize: normalize::<T>,
-        build: build_as::<T>,
-    }
+        "stage",
+        typed::normalize::<T>,
+        build_as::<T>,
+    )
 }
 
 pub const KINDS: &[Kind] = &[
@@ -157,42 +122,6 @@ pub fn by_kind(kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 
-fn normalize<T: StageConfig>(config: &Json) -> Result<Json, FieldErrors> {
-    let parsed: T = serde_path_to_error::deserialize(config).map_err(|e| {
-        let message = e.inner().to_string();
-        let path = e.path().to_string();
-        let field = match message.strip_prefix("unknown field `") {
-            Some(rest) if path == "." => rest.split('`').next().unwrap_or_default().to_string(),
-            _ if path == "." => "non_field_errors".to_string(),
-            _ => path
-                .split(['.', '['])
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        };
-        field_error(&field, message)
-    })?;
-    let errors = parsed.check();
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let normalized = serde_json::to_value(&parsed)
-        .map_err(|e| field_error("non_field_errors", e.to_string()))?;
-    // Every setting is in the normalized form (defaults filled in), so a key it lacks is one
-    // the type does not have: refused, not dropped.
-    if let (Some(given), Some(known)) = (config.as_object(), normalized.as_object())
-        && let Some(unknown) = given.keys().find(|k| !known.contains_key(*k))
-    {
-        let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
-        names.insert(0, "name");
-        return Err(field_error(
-            unknown,
-            format!("Unknown field; this stage type has: {}.", names.join(", ")),
-        ));
-    }
-    Ok(normalized)
-}
-
 fn build_as<T: StageConfig>(config: &Json) -> Result<Box<dyn Stage>, String> {
     serde_json::from_value::<T>(config.clone())
         .map(|s| Box::new(s) as Box<dyn Stage>)
@@ -201,21 +130,9 @@ fn build_as<T: StageConfig>(config: &Json) -> Result<Box<dyn Stage>, String> {
 
 /// The implementation for a stage row.
 pub fn build(kind: &str, config: &Json) -> Result<Box<dyn Stage>> {
-    let k = by_kind(kind).ok_or_else(|| Error::internal(format!("unknown stage type {kind}")))?;
-    (k.build)(config).map_err(|e| Error::internal(format!("stage {kind}: bad config: {e}")))
+    by_kind(kind)
+        .ok_or_else(|| Error::internal(format!("unknown stage type {kind}")))?
+        .build(config)
 }
 
-pub(crate) fn field_error(field: &str, message: impl Into<String>) -> FieldErrors {
-    FieldErrors::from([(field.to_string(), message.into())])
-}
-
-/// A text setting longer than `max` characters or holding a NUL (which Postgres cannot store).
-pub(crate) fn text_error(field: &str, value: &str, max: usize) -> FieldErrors {
-    if value.chars().count() > max {
-        field_error(field, format!("At most {max} characters."))
-    } else if crate::types::validated::has_nul(value) {
-        field_error(field, crate::types::validated::NUL_REFUSED)
-    } else {
-        FieldErrors::new()
-    }
-}
+pub(crate) use typed::{field_error, text_error};

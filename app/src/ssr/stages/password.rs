@@ -36,7 +36,7 @@ fn default_attempts() -> u32 {
     5
 }
 
-impl super::StageConfig for Password {
+impl crate::ssr::typed::Settings for Password {
     fn check(&self) -> FieldErrors {
         if self.backends.is_empty() {
             return field_error("backends", "Choose at least one backend.");

@@ -3,6 +3,7 @@
 use super::{Form, Outcome, Stage, StageCtx};
 use crate::ssr::Result;
 use crate::ssr::crypto::password;
+use crate::ssr::policies;
 use crate::types::flow::{Challenge, FieldErrors, PromptField, PromptKind};
 use crate::types::validated::{Email, Username, check_new_password};
 use serde::{Deserialize, Serialize};
@@ -12,9 +13,13 @@ use std::collections::BTreeMap;
 pub struct Prompt {
     /// The inputs, in order. A password field named `<key>_repeat` must match `<key>`.
     fields: Vec<PromptField>,
+    /// Policies (pks) that must all pass with the submitted values, passwords included.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    validation_policies: Vec<uuid::Uuid>,
 }
 
-impl super::StageConfig for Prompt {
+impl crate::ssr::typed::Settings for Prompt {
     fn check(&self) -> FieldErrors {
         let mut keys = Vec::new();
         for (i, f) in self.fields.iter().enumerate() {
@@ -51,6 +56,9 @@ impl super::StageConfig for Prompt {
                 }
             }
         }
+        if self.validation_policies.len() > 20 {
+            return super::field_error("validation_policies", "At most 20 policies.");
+        }
         if self.fields.len() > 50 {
             return super::field_error("fields", "At most 50 fields.");
         }
@@ -67,6 +75,24 @@ impl Prompt {
             },
             errors,
         )
+    }
+
+    /// Policy messages go under the first password field (or the first field): the form shows
+    /// errors next to fields.
+    fn policy_errors(&self, messages: Vec<String>) -> FieldErrors {
+        let field = self
+            .fields
+            .iter()
+            .find(|f| f.kind == PromptKind::Password)
+            .or(self.fields.first())
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        let message = if messages.is_empty() {
+            "The values do not meet the policy.".to_string()
+        } else {
+            messages.join(" ")
+        };
+        FieldErrors::from([(field, message)])
     }
 
     fn is_repeat_of<'a>(&self, field: &'a PromptField) -> Option<&'a str> {
@@ -148,6 +174,21 @@ impl Stage for Prompt {
         }
         if !errors.is_empty() {
             return Ok(self.show(values, errors));
+        }
+        if !self.validation_policies.is_empty() {
+            let mut typed = ctx.flow.prompt_data.clone();
+            typed.extend(values.clone());
+            typed.extend(passwords.clone());
+            let request = policies::Request {
+                user: ctx.flow.pending_user,
+                values: typed,
+            };
+            let verdict =
+                policies::engine::evaluate_all(ctx.pool, &self.validation_policies, &request)
+                    .await?;
+            if !verdict.passing {
+                return Ok(self.show(values, self.policy_errors(verdict.messages)));
+            }
         }
         if let Some(pw) = passwords.remove("password") {
             ctx.flow.password_hash = Some(password::hash(pw).await?.0);

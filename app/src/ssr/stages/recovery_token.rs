@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecoveryToken {}
 
-impl super::StageConfig for RecoveryToken {}
+impl crate::ssr::typed::Settings for RecoveryToken {}
 
 #[async_trait::async_trait]
 impl Stage for RecoveryToken {

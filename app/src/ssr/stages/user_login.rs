@@ -17,7 +17,7 @@ fn browser_session() -> String {
     "seconds=0".into()
 }
 
-impl super::StageConfig for UserLogin {
+impl crate::ssr::typed::Settings for UserLogin {
     fn check(&self) -> FieldErrors {
         match duration_secs(&self.session_duration) {
             Ok(_) => FieldErrors::new(),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserLogout {}
 
-impl super::StageConfig for UserLogout {}
+impl crate::ssr::typed::Settings for UserLogout {}
 
 #[async_trait::async_trait]
 impl Stage for UserLogout {

@@ -18,7 +18,7 @@ pub struct UserWrite {
     group_is_superuser: bool,
 }
 
-impl super::StageConfig for UserWrite {
+impl crate::ssr::typed::Settings for UserWrite {
     fn check(&self) -> FieldErrors {
         match &self.user_group {
             Some(name) if name.trim().is_empty() => {

@@ -12,11 +12,12 @@ use uuid::Uuid;
 
 pub struct Binding;
 
-/// authentik's binding fields about policies, which Ward's bindings do not have yet.
-const IGNORED: [&str; 4] = [
+/// authentik's binding fields Ward accepts without effect: Ward always evaluates a binding's
+/// policies as its stage comes up (authentik's re_evaluate_policies), and always shows an
+/// invalid answer's errors on the same stage.
+const IGNORED: [&str; 3] = [
     "evaluate_on_plan",
     "re_evaluate_policies",
-    "policy_engine_mode",
     "invalid_response_action",
 ];
 
@@ -44,7 +45,11 @@ fn order(f: &Fields) -> Result<Option<i32>> {
 }
 
 fn merge(mut form: BindingForm, f: &Fields) -> Result<BindingForm> {
-    only(f, &["pk", "target", "stage", "order"], &IGNORED)?;
+    only(
+        f,
+        &["pk", "target", "stage", "order", "policy_engine_mode"],
+        &IGNORED,
+    )?;
     if let Some(v) = pk(f, "target", "flow")? {
         form.target = v;
     }
@@ -53,6 +58,9 @@ fn merge(mut form: BindingForm, f: &Fields) -> Result<BindingForm> {
     }
     if let Some(v) = order(f)? {
         form.order = v;
+    }
+    if let Some(v) = super::text(f, "policy_engine_mode") {
+        form.policy_engine_mode = v;
     }
     Ok(form)
 }
@@ -98,6 +106,7 @@ impl Model for Binding {
                 target: Uuid::nil(),
                 stage: Uuid::nil(),
                 order: 0,
+                policy_engine_mode: "any".into(),
             },
             f,
         )?;
@@ -115,7 +124,7 @@ impl Model for Binding {
             .await?
             .ok_or(Error::NotFound)?
             .form;
-        let form = merge(before, attrs)?;
+        let form = merge(before.clone(), attrs)?;
         if form == before {
             return Ok(Ok(false));
         }

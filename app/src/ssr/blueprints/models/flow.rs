@@ -1,4 +1,4 @@
-//! `authentik_flows.flow`: slug, name, title and designation.
+//! `authentik_flows.flow`: slug, name, title, designation and policy engine mode.
 use super::{Fields, Model, find_one, lookup, only, text, unsaved};
 use crate::ssr::audit::Actor;
 use crate::ssr::flows::edit::{self, FlowForm};
@@ -10,13 +10,12 @@ use uuid::Uuid;
 
 pub struct Flow;
 
-/// authentik's flow fields that change only its look or its policies, which Ward's flows
-/// do not have; accepted so authentik's blueprints apply.
-const IGNORED: [&str; 5] = [
+/// authentik's flow fields that change only its look, which Ward's flows do not have;
+/// accepted so authentik's blueprints apply.
+const IGNORED: [&str; 4] = [
     "layout",
     "compatibility_mode",
     "background",
-    "policy_engine_mode",
     "denied_action",
 ];
 
@@ -30,6 +29,7 @@ fn merge(mut form: FlowForm, f: &Fields) -> Result<FlowForm> {
             "title",
             "designation",
             "authentication",
+            "policy_engine_mode",
         ],
         &IGNORED,
     )?;
@@ -53,6 +53,9 @@ fn merge(mut form: FlowForm, f: &Fields) -> Result<FlowForm> {
     }
     if let Some(v) = text(f, "designation") {
         form.designation = v;
+    }
+    if let Some(v) = text(f, "policy_engine_mode") {
+        form.policy_engine_mode = v;
     }
     Ok(form)
 }

@@ -36,18 +36,25 @@ mod application;
 mod binding;
 mod flow;
 mod group;
+mod policy;
+mod policy_binding;
 mod stage;
 mod user;
 
+use crate::ssr::policies::KINDS as POLICY_KINDS;
 use crate::ssr::stages::KINDS;
 
-/// The models besides the stage types (each stage type is a model of its own).
+/// The models besides the stage and policy types (each type is a model of its own).
 const MODELS: &[(&str, &(dyn Model + Sync))] = &[
     ("authentik_core.group", &group::Group),
     ("authentik_core.user", &user::User),
     ("authentik_flows.flow", &flow::Flow),
     ("authentik_flows.flowstagebinding", &binding::Binding),
     ("authentik_core.application", &application::Application),
+    (
+        "authentik_policies.policybinding",
+        &policy_binding::PolicyBinding,
+    ),
 ];
 
 pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
@@ -61,6 +68,12 @@ pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
                 .find(|k| k.model == name)
                 .map(|k| k as &(dyn Model + Sync))
         })
+        .or_else(|| {
+            POLICY_KINDS
+                .iter()
+                .find(|k| k.model == name)
+                .map(|k| k as &(dyn Model + Sync))
+        })
 }
 
 pub fn names() -> Vec<&'static str> {
@@ -68,6 +81,7 @@ pub fn names() -> Vec<&'static str> {
         .iter()
         .map(|(n, _)| *n)
         .chain(KINDS.iter().map(|k| k.model))
+        .chain(POLICY_KINDS.iter().map(|k| k.model))
         .collect()
 }
 
