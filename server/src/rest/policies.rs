@@ -138,7 +138,7 @@ impl Family for PolicyRow {
     }
 }
 
-#[utoipa::path(get, path = "/policies/all/", tag = "policies", params(ListParams, NameFilter),
+#[utoipa::path(get, path = "/policies/all/", tag = "policies", operation_id = "policies_all_list", params(ListParams, NameFilter),
     responses((status = 200, body = Paginated<Policy>), (status = 400), (status = 401), (status = 403)))]
 pub async fn list_all(
     State(state): State<AppState>,
@@ -149,7 +149,7 @@ pub async fn list_all(
     typed::list_of::<PolicyRow>(&state, None, params, filter).await
 }
 
-#[utoipa::path(get, path = "/policies/all/{policy_uuid}/", tag = "policies", params(("policy_uuid" = String, Path)),
+#[utoipa::path(get, path = "/policies/all/{policy_uuid}/", tag = "policies", operation_id = "policies_all_retrieve", params(("policy_uuid" = String, Path)),
     responses((status = 200, body = Policy), (status = 401), (status = 403), (status = 404)))]
 pub async fn get_any(
     State(state): State<AppState>,
@@ -161,7 +161,7 @@ pub async fn get_any(
     ))
 }
 
-#[utoipa::path(delete, path = "/policies/all/{policy_uuid}/", tag = "policies", params(("policy_uuid" = String, Path)),
+#[utoipa::path(delete, path = "/policies/all/{policy_uuid}/", tag = "policies", operation_id = "policies_all_destroy", params(("policy_uuid" = String, Path)),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 pub async fn delete_any(
     State(state): State<AppState>,

@@ -126,7 +126,7 @@ fn out(row: PolicyBindingRow) -> PolicyBinding {
     }
 }
 
-#[utoipa::path(get, path = "/policies/bindings/", tag = "policies", params(ListParams, PolicyBindingFilter),
+#[utoipa::path(get, path = "/policies/bindings/", tag = "policies", operation_id = "policies_bindings_list", params(ListParams, PolicyBindingFilter),
     responses((status = 200, body = Paginated<PolicyBinding>), (status = 400), (status = 401), (status = 403)))]
 pub async fn list_bindings(
     State(state): State<AppState>,
@@ -168,7 +168,7 @@ pub async fn list_bindings(
     )?))
 }
 
-#[utoipa::path(post, path = "/policies/bindings/", tag = "policies", request_body = PolicyBindingRequest,
+#[utoipa::path(post, path = "/policies/bindings/", tag = "policies", operation_id = "policies_bindings_create", request_body = PolicyBindingRequest,
     responses((status = 201, body = PolicyBinding), (status = 400), (status = 401), (status = 403)))]
 pub async fn create_binding(
     State(state): State<AppState>,
@@ -183,7 +183,7 @@ pub async fn create_binding(
     Ok(Created(fetch(&state, id).await?))
 }
 
-#[utoipa::path(get, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies",
+#[utoipa::path(get, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies", operation_id = "policies_bindings_retrieve",
     params(("policy_binding_uuid" = String, Path)),
     responses((status = 200, body = PolicyBinding), (status = 401), (status = 403), (status = 404)))]
 pub async fn get_binding(
@@ -194,7 +194,7 @@ pub async fn get_binding(
     Ok(Json(fetch(&state, parse_pk(&id)?).await?))
 }
 
-#[utoipa::path(put, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies",
+#[utoipa::path(put, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies", operation_id = "policies_bindings_update",
     params(("policy_binding_uuid" = String, Path)), request_body = PolicyBindingRequest,
     responses((status = 200, body = PolicyBinding), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn put_binding(
@@ -206,7 +206,7 @@ pub async fn put_binding(
     change(state, admin, id, body, false).await
 }
 
-#[utoipa::path(patch, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies",
+#[utoipa::path(patch, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies", operation_id = "policies_bindings_partial_update",
     params(("policy_binding_uuid" = String, Path)), request_body = PolicyBindingRequest,
     responses((status = 200, body = PolicyBinding), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn patch_binding(
@@ -237,7 +237,7 @@ async fn change(
     Ok(Json(fetch(&state, pk).await?))
 }
 
-#[utoipa::path(delete, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies",
+#[utoipa::path(delete, path = "/policies/bindings/{policy_binding_uuid}/", tag = "policies", operation_id = "policies_bindings_destroy",
     params(("policy_binding_uuid" = String, Path)),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 pub async fn delete_binding(

@@ -109,7 +109,7 @@ impl Family for StageRow {
     }
 }
 
-#[utoipa::path(get, path = "/stages/all/", tag = "stages", params(ListParams, NameFilter),
+#[utoipa::path(get, path = "/stages/all/", tag = "stages", operation_id = "stages_all_list", params(ListParams, NameFilter),
     responses((status = 200, body = Paginated<Stage>), (status = 400), (status = 401), (status = 403)))]
 pub async fn list_all(
     State(state): State<AppState>,
@@ -120,7 +120,7 @@ pub async fn list_all(
     typed::list_of::<StageRow>(&state, None, params, filter).await
 }
 
-#[utoipa::path(get, path = "/stages/all/{stage_uuid}/", tag = "stages", params(("stage_uuid" = String, Path)),
+#[utoipa::path(get, path = "/stages/all/{stage_uuid}/", tag = "stages", operation_id = "stages_all_retrieve", params(("stage_uuid" = String, Path)),
     responses((status = 200, body = Stage), (status = 401), (status = 403), (status = 404)))]
 pub async fn get_any(
     State(state): State<AppState>,
@@ -132,7 +132,7 @@ pub async fn get_any(
     ))
 }
 
-#[utoipa::path(delete, path = "/stages/all/{stage_uuid}/", tag = "stages", params(("stage_uuid" = String, Path)),
+#[utoipa::path(delete, path = "/stages/all/{stage_uuid}/", tag = "stages", operation_id = "stages_all_destroy", params(("stage_uuid" = String, Path)),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 pub async fn delete_any(
     State(state): State<AppState>,

@@ -340,9 +340,29 @@ async fn the_openapi_document_describes_the_api() {
         "/core/groups/{id}/",
         "/core/tokens/{identifier}/view_key/",
         "/admin/version/",
+        "/policies/all/",
+        "/policies/dummy/{policy_uuid}/",
+        "/policies/bindings/{policy_binding_uuid}/",
+        "/core/applications/{slug}/check_access/",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
+    // Every operation has its own id (code generators and the spec require it).
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|ops| ops.as_object().expect("operations").values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    assert!(ids.len() > 100, "{} operations", ids.len());
+    ids.sort_unstable();
+    let repeated: Vec<&str> = ids
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    assert!(repeated.is_empty(), "operation ids repeat: {repeated:?}");
     assert_eq!(
         doc["components"]["securitySchemes"]["authentik"]["scheme"],
         "bearer"
