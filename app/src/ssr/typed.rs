@@ -128,3 +128,15 @@ pub fn text_error(field: &str, value: &str, max: usize) -> FieldErrors {
         FieldErrors::new()
     }
 }
+
+/// The field error for an object's name (1 to 150 characters, no NUL), if it has one.
+pub fn check_name(name: &str, noun: &str) -> Option<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 150 {
+        Some(format!("Give the {noun} a name of 1 to 150 characters."))
+    } else if crate::types::validated::has_nul(n) {
+        Some(crate::types::validated::NUL_REFUSED.into())
+    } else {
+        None
+    }
+}

@@ -26,6 +26,9 @@ pub struct Flow {
     pub stages: Vec<String>,
     /// How the flow's policy bindings combine: `any` (one passing is enough) or `all`.
     pub policy_engine_mode: String,
+    /// Who may start it: none, require_authenticated, require_unauthenticated or
+    /// require_superuser.
+    pub authentication: String,
     pub meta_model_name: String,
 }
 
@@ -38,6 +41,9 @@ pub struct FlowRequest {
     pub designation: Option<String>,
     /// `any` (the default) or `all`.
     pub policy_engine_mode: Option<String>,
+    /// `none` (the default), require_authenticated, require_unauthenticated or
+    /// require_superuser.
+    pub authentication: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,6 +63,7 @@ fn out(row: FlowRow) -> Flow {
         designation: row.form.designation,
         stages: row.stages.iter().map(ToString::to_string).collect(),
         policy_engine_mode: row.form.policy_engine_mode,
+        authentication: row.form.authentication,
         meta_model_name: "authentik_flows.flow".into(),
     }
 }
@@ -193,6 +200,7 @@ fn onto(body: &FlowRequest, base: FlowForm, partial: bool) -> ApiResult<FlowForm
             .policy_engine_mode
             .clone()
             .unwrap_or(base.policy_engine_mode),
+        authentication: body.authentication.clone().unwrap_or(base.authentication),
     };
     missing.check()?;
     Ok(form)

@@ -219,7 +219,7 @@ async fn a_broken_flow_entry_applies_nothing_and_is_named() {
             "stage",
         ),
         (
-            PORTAL.replace("layout: stacked", "authentication: require_superuser"),
+            PORTAL.replace("layout: stacked", "authentication: require_outpost"),
             "entry 7 (authentik_flows.flow)",
             "authentication",
         ),

@@ -157,6 +157,21 @@ async fn a_broken_entry_applies_nothing_and_is_named() {
         ["entry 5 (authentik_providers_saml.samlprovider)"]
     );
     assert_eq!(outcome.created, 4);
+
+    // A later entry pointing at a skipped one says so, rather than "no such entry".
+    let refers = format!(
+        "{TEAM}  - model: authentik_providers_saml.samlprovider\n    id: saml\n    identifiers: {{ name: x }}\n  - model: authentik_core.application\n    identifiers: {{ slug: wiki }}\n    attrs: {{ name: Wiki, provider: !KeyOf saml }}\n"
+    );
+    let err = apply_text(&app.pool, &actor, &refers, &skipping)
+        .await
+        .expect_err("refers to a skipped entry")
+        .to_string();
+    assert!(
+        err.contains("entry 6")
+            && err.contains("`saml` was skipped")
+            && err.contains("samlprovider"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -392,6 +392,68 @@ async fn a_policy_on_a_flow_decides_who_may_open_it() {
     );
 }
 
+#[tokio::test]
+async fn a_flows_authentication_decides_who_may_start_it() {
+    let app = spawn_api().await;
+    let root = app.create_user("root", PW).await;
+    app.create_user("cy", PW).await;
+    app.admin_api(
+        Method::POST,
+        "/core/groups/",
+        Some(json!({ "name": "admins", "is_superuser": true, "users": [root.to_string()] })),
+    )
+    .await;
+    prompt_flow(&app, "gated").await;
+    let set = |mode: &'static str| {
+        let app = &app;
+        async move {
+            let flow = app
+                .admin_api(
+                    Method::PATCH,
+                    "/flows/instances/gated/",
+                    Some(json!({ "authentication": mode })),
+                )
+                .await;
+            assert_eq!(flow["authentication"], mode, "{flow}");
+        }
+    };
+    // Who gets the prompt (the rest are told the flow does not apply to them).
+    for (mode, nobody, cy, root) in [
+        ("none", true, true, true),
+        ("require_authenticated", false, true, true),
+        ("require_unauthenticated", true, false, false),
+        ("require_superuser", false, false, true),
+    ] {
+        set(mode).await;
+        for (who, expected) in [(None, nobody), (Some("cy"), cy), (Some("root"), root)] {
+            let challenge = opens(&app, "gated", who).await;
+            let component = if expected { "prompt" } else { "access_denied" };
+            assert_eq!(
+                challenge["component"], component,
+                "{mode} {who:?}: {challenge}"
+            );
+            if !expected {
+                assert_eq!(
+                    challenge["message"], "Flow does not apply to current user.",
+                    "{challenge}"
+                );
+            }
+        }
+    }
+    // Each refusal was an event; outposts and redirects are not something Ward has.
+    assert_eq!(app.events("flow_denied").await.len(), 5);
+    let (status, errors) = app
+        .api(
+            Method::PATCH,
+            "/flows/instances/gated/",
+            Some(ADMIN_TOKEN),
+            Some(json!({ "authentication": "require_outpost" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(errors["authentication"][0].is_string(), "{errors}");
+}
+
 /// An authentication flow: identification (10), deny (15), password (20), login (30). Returns
 /// the flow-stage binding of the deny stage.
 async fn guarded_login(app: &TestApp) -> Value {

@@ -41,11 +41,15 @@ pub async fn apply(
     context.extend(opts.context.clone());
     let env = |name: &str| std::env::var(name).ok();
     let mut keys: HashMap<String, Json> = HashMap::new();
+    let mut skipped: HashMap<String, String> = HashMap::new();
     let mut outcome = Outcome::default();
     for entry in &bp.entries {
         let Some(model) = models::by_name(&entry.model) else {
             if opts.skip_unknown {
                 outcome.skipped.push(entry.label());
+                if let Some(id) = &entry.id {
+                    skipped.insert(id.clone(), entry.model.clone());
+                }
                 continue;
             }
             return Err(Error::Invalid(format!(
@@ -58,6 +62,7 @@ pub async fn apply(
         let scope = Scope {
             context: &context,
             keys: &keys,
+            skipped: &skipped,
             env: &env,
         };
         let (identifiers, attrs) = evaluate(&mut *tx, entry, &scope).await?;

@@ -157,6 +157,7 @@ async fn flow_entries(pool: &PgPool) -> Result<Vec<Yaml>> {
             "policy_engine_mode".into(),
             f.form.policy_engine_mode.into(),
         );
+        attrs.insert("authentication".into(), f.form.authentication.into());
         entries.push(entry("authentik_flows.flow", ids, attrs));
     }
     for b in bindings::list(pool).await? {

@@ -27,6 +27,8 @@ pub struct Scope<'a> {
     pub context: &'a Map<String, Json>,
     /// `!KeyOf` targets: entry id → pk.
     pub keys: &'a HashMap<String, Json>,
+    /// Ids of entries skipped as unknown models (`--skip-unknown`) → their model.
+    pub skipped: &'a HashMap<String, String>,
     pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
 }
 
@@ -74,6 +76,11 @@ async fn tag(name: &str, args: Json, scope: &Scope<'_>, finder: &mut dyn Finder)
             let id = args
                 .as_str()
                 .ok_or_else(|| bad("give the id of an earlier entry"))?;
+            if let Some(model) = scope.skipped.get(id) {
+                return Err(bad(&format!(
+                    "the entry `{id}` was skipped: Ward has no model {model}"
+                )));
+            }
             scope
                 .keys
                 .get(id)
@@ -217,6 +224,8 @@ mod tests {
         let scope = Scope {
             context: &context,
             keys: &keys,
+            skipped: &HashMap::new(),
+            skipped: &HashMap::new(),
             env: &env,
         };
         eval(&value, &scope, &mut Flows).await

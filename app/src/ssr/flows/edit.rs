@@ -18,6 +18,15 @@ pub const DESIGNATIONS: [&str; 7] = [
     "unenrollment",
 ];
 
+/// Who may start a flow (authentik's `authentication`). authentik's `require_redirect` and
+/// `require_outpost` have no meaning in Ward yet and are refused.
+pub const AUTHENTICATION: [&str; 4] = [
+    "none",
+    "require_authenticated",
+    "require_unauthenticated",
+    "require_superuser",
+];
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlowForm {
     pub slug: String,
@@ -26,6 +35,8 @@ pub struct FlowForm {
     pub designation: String,
     /// How the flow's policy bindings combine: `any` or `all`.
     pub policy_engine_mode: String,
+    /// Who may start it: one of [`AUTHENTICATION`].
+    pub authentication: String,
 }
 
 impl Default for FlowForm {
@@ -36,6 +47,7 @@ impl Default for FlowForm {
             title: String::new(),
             designation: String::new(),
             policy_engine_mode: "any".into(),
+            authentication: "none".into(),
         }
     }
 }
@@ -84,6 +96,12 @@ fn validate(form: &FlowForm) -> Result<FlowForm, FieldErrors> {
     if let Some(msg) = crate::ssr::policies::check_engine_mode(&form.policy_engine_mode) {
         errors.insert("policy_engine_mode".into(), msg);
     }
+    if !AUTHENTICATION.contains(&form.authentication.as_str()) {
+        errors.insert(
+            "authentication".into(),
+            format!("Choose one of: {}.", AUTHENTICATION.join(", ")),
+        );
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -93,6 +111,7 @@ fn validate(form: &FlowForm) -> Result<FlowForm, FieldErrors> {
         title,
         designation: form.designation.clone(),
         policy_engine_mode: form.policy_engine_mode.clone(),
+        authentication: form.authentication.clone(),
     })
 }
 
@@ -112,7 +131,7 @@ fn fields(f: &FlowForm) -> Map<String, Json> {
 /// Every flow, by slug, with its stages in order.
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<FlowRow>> {
     let rows = sqlx::query!(
-        r#"select f.id, f.slug, f.name, f.title, f.designation, f.policy_engine_mode,
+        r#"select f.id, f.slug, f.name, f.title, f.designation, f.policy_engine_mode, f.authentication,
                   coalesce(array_agg(b.stage_id order by b.position) filter (where b.stage_id is not null), '{}') as "stages!"
              from flows f left join flow_stage_bindings b on b.flow_id = f.id
             group by f.id
@@ -130,6 +149,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<FlowRow>> {
                 title: r.title,
                 designation: r.designation,
                 policy_engine_mode: r.policy_engine_mode,
+                authentication: r.authentication,
             },
             stages: r.stages,
         })
@@ -155,14 +175,15 @@ pub async fn save_in(
         None => {
             let fid = Uuid::new_v4();
             let r = sqlx::query!(
-                "insert into flows (id, slug, name, title, designation, policy_engine_mode)
-                 values ($1, $2, $3, $4, $5, $6)",
+                "insert into flows (id, slug, name, title, designation, policy_engine_mode, authentication)
+                 values ($1, $2, $3, $4, $5, $6, $7)",
                 fid,
                 valid.slug,
                 valid.name,
                 valid.title,
                 valid.designation,
-                valid.policy_engine_mode
+                valid.policy_engine_mode,
+                valid.authentication
             )
             .execute(&mut *tx)
             .await;
@@ -173,7 +194,8 @@ pub async fn save_in(
         }
         Some(fid) => {
             let old = sqlx::query!(
-                "select slug, name, title, designation, policy_engine_mode from flows where id = $1 for update",
+                "select slug, name, title, designation, policy_engine_mode, authentication
+                   from flows where id = $1 for update",
                 fid
             )
             .fetch_optional(&mut *tx)
@@ -185,20 +207,22 @@ pub async fn save_in(
                 title: old.title,
                 designation: old.designation,
                 policy_engine_mode: old.policy_engine_mode,
+                authentication: old.authentication,
             };
             if old == valid {
                 return Ok(Saved::Ok(fid));
             }
             let r = sqlx::query!(
                 "update flows set slug = $2, name = $3, title = $4, designation = $5,
-                        policy_engine_mode = $6
+                        policy_engine_mode = $6, authentication = $7
                   where id = $1",
                 fid,
                 valid.slug,
                 valid.name,
                 valid.title,
                 valid.designation,
-                valid.policy_engine_mode
+                valid.policy_engine_mode,
+                valid.authentication
             )
             .execute(&mut *tx)
             .await;
@@ -244,6 +268,7 @@ mod tests {
             title: "Welcome".into(),
             designation: designation.into(),
             policy_engine_mode: "any".into(),
+            authentication: "none".into(),
         }
     }
 
@@ -255,5 +280,12 @@ mod tests {
         let mut f = form("ok", "recovery");
         f.title = "a\0b".into();
         assert!(validate(&f).expect_err("nul").contains_key("title"));
+        let mut f = form("ok", "recovery");
+        f.authentication = "require_outpost".into();
+        assert!(
+            validate(&f)
+                .expect_err("outposts")
+                .contains_key("authentication")
+        );
     }
 }

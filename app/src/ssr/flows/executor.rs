@@ -40,15 +40,21 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
             FieldErrors::new(),
         )));
     }
-    let request = policies::Request::for_user(signed_in.as_ref().map(|u| u.id));
-    let verdict =
-        policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request).await?;
+    let user = signed_in.as_ref().map(|u| u.id);
+    let verdict = match who_may_start(env.pool, &plan.authentication, user).await? {
+        Some(refused) => refused,
+        None => {
+            let request = policies::Request::for_user(user);
+            policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request)
+                .await?
+        }
+    };
     if !verdict.passing {
         let message = verdict
             .messages
             .first()
             .cloned()
-            .unwrap_or_else(|| "Flow does not apply to current user.".into());
+            .unwrap_or_else(|| NOT_APPLICABLE.into());
         deny_event(env, &plan.slug, None, &message, &verdict.messages).await?;
         return Ok(FlowLoad::Found(view(
             slug,
@@ -174,6 +180,24 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
         "flow {} did not settle",
         state.slug
     )))
+}
+
+const NOT_APPLICABLE: &str = "Flow does not apply to current user.";
+
+/// The refusal when the flow's `authentication` rules the user out (None: they may start it).
+async fn who_may_start(
+    pool: &PgPool,
+    authentication: &str,
+    user: Option<uuid::Uuid>,
+) -> Result<Option<policies::Verdict>> {
+    let allowed = match (authentication, user) {
+        ("require_authenticated", None) => false,
+        ("require_unauthenticated", Some(_)) => false,
+        ("require_superuser", None) => false,
+        ("require_superuser", Some(u)) => crate::ssr::users::is_superuser(pool, u).await?,
+        _ => true,
+    };
+    Ok((!allowed).then(|| policies::Verdict::fail(NOT_APPLICABLE)))
 }
 
 /// Whether the policies bound to the stage's binding let it run, for the flow's pending user

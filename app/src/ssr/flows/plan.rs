@@ -6,6 +6,8 @@ use sqlx::PgPool;
 pub struct FlowPlan {
     pub id: uuid::Uuid,
     pub policy_engine_mode: String,
+    /// Who may start it (`none`, `require_authenticated`, …).
+    pub authentication: String,
     pub slug: String,
     pub title: String,
     pub designation: String,
@@ -15,7 +17,7 @@ pub struct FlowPlan {
 
 pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
     let Some(flow) = sqlx::query!(
-        "select id, slug, title, designation, setup_only, policy_engine_mode from flows where slug = $1",
+        "select id, slug, title, designation, setup_only, policy_engine_mode, authentication from flows where slug = $1",
         slug
     )
     .fetch_optional(pool)
@@ -37,6 +39,7 @@ pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
     Ok(Some(FlowPlan {
         id: flow.id,
         policy_engine_mode: flow.policy_engine_mode,
+        authentication: flow.authentication,
         slug: flow.slug,
         title: flow.title,
         designation: flow.designation,

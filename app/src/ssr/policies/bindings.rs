@@ -248,29 +248,7 @@ pub async fn save_in(
     let column = |k: &str| (target_kind == k).then_some(form.target);
     let (policy, group, user) = form.subject.columns();
     let (bid, action, before) = match id {
-        None => {
-            let bid = Uuid::new_v4();
-            sqlx::query!(
-                "insert into policy_bindings (id, flow_id, flow_stage_binding_id, application_id, policy_id,
-                                              group_id, user_id, negate, enabled, position, timeout, failure_result)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                bid,
-                column("flow"),
-                column("stage"),
-                column("application"),
-                policy,
-                group,
-                user,
-                form.negate,
-                form.enabled,
-                form.order,
-                form.timeout,
-                form.failure_result
-            )
-            .execute(&mut *tx)
-            .await?;
-            (bid, audit::MODEL_CREATED, Map::new())
-        }
+        None => (Uuid::new_v4(), audit::MODEL_CREATED, Map::new()),
         Some(bid) => {
             sqlx::query_scalar!(
                 "select id from policy_bindings where id = $1 for update",
@@ -283,29 +261,35 @@ pub async fn save_in(
             if old == *form {
                 return Ok(Saved::Ok((bid, false)));
             }
-            sqlx::query!(
-                "update policy_bindings set flow_id = $2, flow_stage_binding_id = $3, application_id = $4,
-                        policy_id = $5, group_id = $6, user_id = $7, negate = $8, enabled = $9,
-                        position = $10, timeout = $11, failure_result = $12
-                  where id = $1",
-                bid,
-                column("flow"),
-                column("stage"),
-                column("application"),
-                policy,
-                group,
-                user,
-                form.negate,
-                form.enabled,
-                form.order,
-                form.timeout,
-                form.failure_result
-            )
-            .execute(&mut *tx)
-            .await?;
             (bid, audit::MODEL_UPDATED, fields(&old))
         }
     };
+    // One statement writes a new binding or the locked existing one.
+    sqlx::query!(
+        "insert into policy_bindings (id, flow_id, flow_stage_binding_id, application_id, policy_id,
+                                      group_id, user_id, negate, enabled, position, timeout, failure_result)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         on conflict (id) do update set
+           flow_id = excluded.flow_id, flow_stage_binding_id = excluded.flow_stage_binding_id,
+           application_id = excluded.application_id, policy_id = excluded.policy_id,
+           group_id = excluded.group_id, user_id = excluded.user_id, negate = excluded.negate,
+           enabled = excluded.enabled, position = excluded.position, timeout = excluded.timeout,
+           failure_result = excluded.failure_result",
+        bid,
+        column("flow"),
+        column("stage"),
+        column("application"),
+        policy,
+        group,
+        user,
+        form.negate,
+        form.enabled,
+        form.order,
+        form.timeout,
+        form.failure_result
+    )
+    .execute(&mut *tx)
+    .await?;
     let changes = audit::diff(&before, &fields(form));
     audit::record(&mut *tx, actor, action, MODEL, bid, &name, changes).await?;
     Ok(Saved::Ok((bid, true)))

@@ -35,13 +35,27 @@ pub struct PolicyForm {
 
 /// Every policy (of one type, when given), by name.
 pub async fn list(db: impl PgExecutor<'_>, kind: Option<&Kind>) -> Result<Vec<PolicyRow>> {
+    query(db, kind, None).await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<PolicyRow>> {
+    Ok(query(db, None, Some(id)).await?.into_iter().next())
+}
+
+/// The policies of `kind` (all when None), or only the one with pk `only`.
+async fn query(
+    db: impl PgExecutor<'_>,
+    kind: Option<&Kind>,
+    only: Option<Uuid>,
+) -> Result<Vec<PolicyRow>> {
     let rows = sqlx::query!(
         r#"select p.id, p.name, p.kind, p.execution_logging, p.config,
                   (select count(*) from policy_bindings b where b.policy_id = p.id) as "bound_to!"
              from policies p
-            where $1::text is null or p.kind = $1
+            where ($1::text is null or p.kind = $1) and ($2::uuid is null or p.id = $2)
             order by p.name"#,
-        kind.map(|k| k.kind)
+        kind.map(|k| k.kind),
+        only
     )
     .fetch_all(db)
     .await?;
@@ -58,38 +72,6 @@ pub async fn list(db: impl PgExecutor<'_>, kind: Option<&Kind>) -> Result<Vec<Po
             })
         })
         .collect())
-}
-
-pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<PolicyRow>> {
-    let row = sqlx::query!(
-        r#"select p.id, p.name, p.kind, p.execution_logging, p.config,
-                  (select count(*) from policy_bindings b where b.policy_id = p.id) as "bound_to!"
-             from policies p where p.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.and_then(|r| {
-        Some(PolicyRow {
-            id: r.id,
-            name: r.name,
-            kind: by_kind(&r.kind)?,
-            execution_logging: r.execution_logging,
-            config: r.config,
-            bound_to: r.bound_to,
-        })
-    }))
-}
-
-fn check_name(name: &str) -> Option<String> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 150 {
-        Some("Give the policy a name of 1 to 150 characters.".into())
-    } else if crate::types::validated::has_nul(n) {
-        Some(crate::types::validated::NUL_REFUSED.into())
-    } else {
-        None
-    }
 }
 
 fn fields(f: &PolicyForm) -> Map<String, Json> {
@@ -110,7 +92,7 @@ pub async fn save_in(
     form: &PolicyForm,
 ) -> Result<Saved<(Uuid, bool)>> {
     let mut errors = FieldErrors::new();
-    if let Some(msg) = check_name(&form.name) {
+    if let Some(msg) = crate::ssr::typed::check_name(&form.name, "policy") {
         errors.insert("name".into(), msg);
     }
     let config = match kind.normalize(&form.config) {

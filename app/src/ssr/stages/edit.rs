@@ -22,16 +22,26 @@ pub struct StageRow {
 
 /// Every stage (of one type, when given), by name.
 pub async fn list(db: impl PgExecutor<'_>, kind: Option<&Kind>) -> Result<Vec<StageRow>> {
+    query(db, kind, None).await
+}
+
+/// The stages of `kind` (all when None), or only the one with pk `only`.
+async fn query(
+    db: impl PgExecutor<'_>,
+    kind: Option<&Kind>,
+    only: Option<Uuid>,
+) -> Result<Vec<StageRow>> {
     let rows = sqlx::query!(
         r#"select s.id, s.name, s.kind, s.config,
                   coalesce(array_agg(f.slug order by f.slug) filter (where f.slug is not null), '{}') as "flows!"
              from stages s
              left join flow_stage_bindings b on b.stage_id = s.id
              left join flows f on f.id = b.flow_id
-            where $1::text is null or s.kind = $1
+            where ($1::text is null or s.kind = $1) and ($2::uuid is null or s.id = $2)
             group by s.id
             order by s.name"#,
-        kind.map(|k| k.kind)
+        kind.map(|k| k.kind),
+        only
     )
     .fetch_all(db)
     .await?;
@@ -52,18 +62,7 @@ pub async fn list(db: impl PgExecutor<'_>, kind: Option<&Kind>) -> Result<Vec<St
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<StageRow>> {
-    Ok(list(db, None).await?.into_iter().find(|s| s.id == id))
-}
-
-fn check_name(name: &str) -> Option<String> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 150 {
-        Some("Give the stage a name of 1 to 150 characters.".into())
-    } else if crate::types::validated::has_nul(n) {
-        Some(crate::types::validated::NUL_REFUSED.into())
-    } else {
-        None
-    }
+    Ok(query(db, None, Some(id)).await?.into_iter().next())
 }
 
 /// Creates (`id` None) or updates a stage of type `kind`. An update of a stage of another
@@ -77,7 +76,7 @@ pub async fn save_in(
     config: &Json,
 ) -> Result<Saved<Uuid>> {
     let mut errors = FieldErrors::new();
-    if let Some(msg) = check_name(name) {
+    if let Some(msg) = crate::ssr::typed::check_name(name, "stage") {
         errors.insert("name".into(), msg);
     }
     let config = match kind.normalize(config) {

@@ -1,4 +1,5 @@
-//! `authentik_flows.flow`: slug, name, title, designation and policy engine mode.
+//! `authentik_flows.flow`: slug, name, title, designation, who may start it
+//! (`authentication`) and policy engine mode.
 use super::{Fields, Model, find_one, lookup, only, text, unsaved};
 use crate::ssr::audit::Actor;
 use crate::ssr::flows::edit::{self, FlowForm};
@@ -33,15 +34,6 @@ fn merge(mut form: FlowForm, f: &Fields) -> Result<FlowForm> {
         ],
         &IGNORED,
     )?;
-    // Who may start a flow is not configurable in Ward yet; refuse rather than ignore a
-    // restriction a blueprint asks for.
-    if let Some(auth) = text(f, "authentication")
-        && auth != "none"
-    {
-        return Err(Error::Invalid(format!(
-            "authentication: Ward's flows do not restrict who may start them yet, so \"{auth}\" cannot be applied (use none)."
-        )));
-    }
     if let Some(v) = text(f, "slug") {
         form.slug = v;
     }
@@ -56,6 +48,9 @@ fn merge(mut form: FlowForm, f: &Fields) -> Result<FlowForm> {
     }
     if let Some(v) = text(f, "policy_engine_mode") {
         form.policy_engine_mode = v;
+    }
+    if let Some(v) = text(f, "authentication") {
+        form.authentication = v;
     }
     Ok(form)
 }

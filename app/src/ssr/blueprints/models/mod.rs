@@ -120,6 +120,15 @@ pub(super) fn lookup(
     )))
 }
 
+/// A typed object's settings among its fields: all but `common` (name, pk, …).
+pub(super) fn settings(fields: &Fields, common: &[&str]) -> Map<String, Json> {
+    fields
+        .iter()
+        .filter(|(k, _)| !common.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 pub(super) fn text(fields: &Fields, key: &str) -> Option<String> {
     fields.get(key).map(|v| match v {
         Json::String(s) => s.clone(),

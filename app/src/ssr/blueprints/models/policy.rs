@@ -1,6 +1,6 @@
 //! Every policy type is a model (`authentik_policies_<type>.<type>policy`): its name, whether
 //! runs are logged, and its settings under authentik's field names, checked by the type.
-use super::{Fields, Model, flag, lookup, text, unsaved};
+use super::{Fields, Model, flag, lookup, settings, text, unsaved};
 use crate::ssr::audit::Actor;
 use crate::ssr::policies::Kind;
 use crate::ssr::policies::edit::{self, PolicyForm};
@@ -11,13 +11,8 @@ use serde_json::{Map, Value as Json};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// The settings among the fields: everything but the fields every policy has.
-fn settings(f: &Fields) -> Map<String, Json> {
-    f.iter()
-        .filter(|(k, _)| !["name", "pk", "execution_logging"].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
+/// The fields every object of the family has; the rest are settings.
+const COMMON: &[&str] = &["name", "pk", "execution_logging"];
 
 #[async_trait]
 impl Model for Kind {
@@ -44,7 +39,7 @@ impl Model for Kind {
         let form = PolicyForm {
             name,
             execution_logging: flag(f, "execution_logging")?.unwrap_or(false),
-            config: Json::Object(settings(f)),
+            config: Json::Object(settings(f, COMMON)),
         };
         Ok(unsaved(edit::save_in(tx, actor, None, self, &form).await?).map(|(id, _)| id))
     }
@@ -61,7 +56,7 @@ impl Model for Kind {
             Json::Object(m) => m,
             _ => Map::new(),
         };
-        config.extend(settings(attrs));
+        config.extend(settings(attrs, COMMON));
         let form = PolicyForm {
             name: text(attrs, "name").unwrap_or(current.name),
             execution_logging: flag(attrs, "execution_logging")?

@@ -1,6 +1,6 @@
 //! Every stage type is a model (`authentik_stages_<type>.<type>stage`): its name, and its
 //! settings under authentik's field names, checked by the type.
-use super::{Fields, Model, lookup, text, unsaved};
+use super::{Fields, Model, lookup, settings, text, unsaved};
 use crate::ssr::audit::Actor;
 use crate::ssr::stages::Kind;
 use crate::ssr::stages::edit;
@@ -11,13 +11,8 @@ use serde_json::{Map, Value as Json};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// The settings among the fields: everything but the name and the pk.
-fn settings(f: &Fields) -> Map<String, Json> {
-    f.iter()
-        .filter(|(k, _)| k.as_str() != "name" && k.as_str() != "pk")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
+/// The fields every object of the family has; the rest are settings.
+const COMMON: &[&str] = &["name", "pk"];
 
 #[async_trait]
 impl Model for Kind {
@@ -42,7 +37,7 @@ impl Model for Kind {
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let name =
             text(f, "name").ok_or_else(|| Error::Invalid("name: give the stage a name".into()))?;
-        let config = Json::Object(settings(f));
+        let config = Json::Object(settings(f, COMMON));
         Ok(unsaved(
             edit::save_in(tx, actor, None, self, &name, &config).await?,
         ))
@@ -61,7 +56,7 @@ impl Model for Kind {
             Json::Object(m) => m.clone(),
             _ => Map::new(),
         };
-        merged.extend(settings(attrs));
+        merged.extend(settings(attrs, COMMON));
         let merged = Json::Object(merged);
         let unchanged = name.trim() == current.name
             && self.normalize(&merged).is_ok_and(|n| n == current.config);
