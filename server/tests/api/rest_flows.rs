@@ -442,3 +442,69 @@ async fn a_password_stage_takes_app_passwords_and_cancels_after_wrong_ones() {
     let done = app.submit(slug, &[("password", &key)]).await;
     assert_eq!(done["challenge"]["component"], "redirect", "{done}");
 }
+
+/// The identification stage's authentik options: case matching, showing the matched user, and
+/// pretending unknown users exist (on by default, so nobody can probe for accounts).
+#[tokio::test]
+async fn identification_options_change_matching_and_what_unknown_users_see() {
+    let app = spawn_api().await;
+    app.create_user("jane", "jane-password-1").await;
+    let stages = app
+        .admin_api(
+            Method::GET,
+            "/stages/identification/?name=default-authentication-identification",
+            None,
+        )
+        .await;
+    let stage = format!(
+        "/stages/identification/{}/",
+        stages["results"][0]["pk"]
+            .as_str()
+            .expect("the default stage")
+    );
+    let defaults = app.admin_api(Method::GET, &stage, None).await;
+    assert_eq!(defaults["case_insensitive_matching"], true, "{defaults}");
+    assert_eq!(defaults["pretend_user_exists"], true, "{defaults}");
+    // Ward's own login flow shows what was typed, never a normalised username.
+    assert_eq!(defaults["show_matched_user"], false, "{defaults}");
+    let identify = |uid: &'static str| {
+        let browser = app.new_browser();
+        async move {
+            browser.load_flow("default-authentication-flow", &[]).await;
+            browser
+                .submit("default-authentication-flow", &[("uid_field", uid)])
+                .await
+        }
+    };
+    let typed = identify("JANE@example.com").await;
+    assert_eq!(
+        typed["challenge"]["pending_user"], "JANE@example.com",
+        "{typed}"
+    );
+    let unknown = identify("nobody").await;
+    assert_eq!(unknown["challenge"]["component"], "password", "{unknown}");
+
+    app.admin_api(
+        Method::PATCH,
+        &stage,
+        Some(json!({ "show_matched_user": true, "case_insensitive_matching": false, "pretend_user_exists": false })),
+    )
+    .await;
+    let matched = identify("jane@example.com").await;
+    assert_eq!(matched["challenge"]["pending_user"], "jane", "{matched}");
+    // Exact case only now: JANE is nobody, and nobody is refused at once.
+    for uid in ["JANE", "nobody"] {
+        let refused = identify(uid).await;
+        assert_eq!(
+            refused["challenge"]["component"], "identification",
+            "{refused}"
+        );
+        assert_eq!(
+            refused["errors"]["uid_field"], "Failed to authenticate.",
+            "{refused}"
+        );
+    }
+    let failures = app.events("login_failed").await;
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!(failures[0].2["stage"], "identification");
+}

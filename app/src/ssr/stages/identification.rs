@@ -1,6 +1,7 @@
-//! Asks who you are (username and/or email). Never reveals whether the account exists: an
-//! unknown identifier goes on to the password stage like a known one.
+//! Asks who you are (username and/or email). By default it never reveals whether the account
+//! exists: an unknown identifier goes on to the password stage like a known one.
 use super::{Form, Outcome, Stage, StageCtx, field_error};
+use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::{Result, users};
 use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,20 @@ pub struct Identification {
     /// What a person may identify with: `username` and/or `email`.
     #[serde(default = "default_fields")]
     user_fields: Vec<String>,
+    /// Whether `Alice` finds the user `alice`.
+    #[serde(default = "yes")]
+    case_insensitive_matching: bool,
+    /// Whether later stages show the matched user's username rather than what was typed.
+    #[serde(default = "yes")]
+    show_matched_user: bool,
+    /// Whether an unknown identifier goes on to the next stage like a known one (so nobody can
+    /// probe which accounts exist), or is refused here.
+    #[serde(default = "yes")]
+    pretend_user_exists: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl crate::ssr::typed::Settings for Identification {
@@ -79,9 +94,33 @@ impl Stage for Identification {
         }
         let by_username = self.user_fields.iter().any(|f| f == "username");
         let by_email = self.user_fields.iter().any(|f| f == "email");
-        let user = users::find_by_identifier(ctx.pool, uid, by_username, by_email).await?;
-        ctx.flow.pending_uid = Some(uid.to_string());
-        ctx.flow.pending_user = user.filter(|u| u.is_active).map(|u| u.id);
+        let user = users::find_by_identifier(
+            ctx.pool,
+            uid,
+            by_username,
+            by_email,
+            !self.case_insensitive_matching,
+        )
+        .await?
+        .filter(|u| u.is_active);
+        if user.is_none() && !self.pretend_user_exists {
+            events::record(
+                ctx.pool,
+                NewEvent {
+                    action: action::LOGIN_FAILED,
+                    user: None,
+                    client_ip: Some(ctx.client.ip),
+                    context: serde_json::json!({ "username": uid, "stage": "identification", "flow": ctx.flow_slug, "reason": "unknown user" }),
+                },
+            )
+            .await?;
+            return Ok(self.show(uid, field_error("uid_field", "Failed to authenticate.")));
+        }
+        ctx.flow.pending_uid = Some(match &user {
+            Some(u) if self.show_matched_user => u.username.clone(),
+            _ => uid.to_string(),
+        });
+        ctx.flow.pending_user = user.map(|u| u.id);
         Ok(Outcome::Next)
     }
 }

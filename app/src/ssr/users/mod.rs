@@ -52,18 +52,21 @@ pub async fn find_by_identifier(
     ident: &str,
     by_username: bool,
     by_email: bool,
+    exact_case: bool,
 ) -> Result<Option<User>> {
     Ok(sqlx::query_as!(
         User,
         r#"select id, username as "username!: String", email as "email: String", name, is_active
            from users
            where kind = 'internal'
-             and (($2 and username = $1::text::citext) or ($3 and email = $1::text::citext))
+             and (($2 and username = $1::text::citext and (not $4 or username::text = $1))
+                  or ($3 and email = $1::text::citext and (not $4 or email::text = $1)))
            order by (username = $1::text::citext) desc
            limit 1"#,
         ident,
         by_username,
-        by_email
+        by_email,
+        exact_case
     )
     .fetch_optional(db)
     .await?)
