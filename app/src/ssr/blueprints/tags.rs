@@ -225,7 +225,6 @@ mod tests {
             context: &context,
             keys: &keys,
             skipped: &HashMap::new(),
-            skipped: &HashMap::new(),
             env: &env,
         };
         eval(&value, &scope, &mut Flows).await
