@@ -154,11 +154,8 @@ pub fn validate(form: &ApplicationForm) -> Result<ValidApplication, FieldErrors>
         errors.insert("meta_launch_url".into(), m);
     }
     let mode = form.policy_engine_mode.trim();
-    if !matches!(mode, "any" | "all") {
-        errors.insert(
-            "policy_engine_mode".into(),
-            "Choose any or all.".to_string(),
-        );
+    if let Some(m) = crate::ssr::policies::check_engine_mode(mode) {
+        errors.insert("policy_engine_mode".into(), m);
     }
     if form.provider.is_some() {
         errors.insert("provider".into(), NO_PROVIDERS.into());
