@@ -23,6 +23,9 @@ if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb 
   apt_install postgresql
 fi
 
+# mold is the linker .cargo/config.toml names: it must exist before the first cargo command.
+command -v mold >/dev/null 2>&1 || apt_install mold
+
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 installed=$(cargo install --list)
