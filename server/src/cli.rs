@@ -113,8 +113,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 let pg = EmbeddedPostgres::start(&dir, true).await?;
                 pg.ensure_database("ward").await?;
                 println!("{}", pg.url("ward"));
+                pg.keep_running();
             } else {
-                EmbeddedPostgres::existing(&dir)?.stop_now()?;
+                EmbeddedPostgres::existing(&dir)?.stop_blocking()?;
             }
             Ok(())
         }

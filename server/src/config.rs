@@ -176,14 +176,24 @@ fn load_or_create_key(dir: &Path) -> anyhow::Result<String> {
         }
         return Ok(k);
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data directory {} ({e}): set WARD_DATA_DIR to a directory Ward may write",
+            dir.display()
+        )
+    })?;
     let key = app::ssr::crypto::secret::random_token(48);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write the secret key to {} ({e}): set WARD_DATA_DIR to a directory Ward may write",
+                path.display()
+            )
+        })?;
     f.write_all(key.as_bytes())?;
     tracing::info!("generated a new secret key in {}", path.display());
     Ok(key)

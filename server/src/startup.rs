@@ -1,7 +1,6 @@
 //! Building the application (database, migrations, defaults, router) and serving it.
 use crate::config::Config;
 use crate::{exports, guards, health, metrics, request_id};
-use anyhow::Context;
 use app::ssr::db::embedded::EmbeddedPostgres;
 use app::ssr::state::Settings;
 use app::ssr::{AppState, db, flows, system};
@@ -36,14 +35,17 @@ impl Application {
             None => {
                 let pg = EmbeddedPostgres::start(&config.data_dir, false).await?;
                 pg.ensure_database("ward").await?;
-                tracing::info!(
-                    "using the embedded PostgreSQL in {}",
-                    config.data_dir.join("postgres").display()
-                );
+                tracing::info!("{}", pg.location());
                 (pg.url("ward"), Some(pg))
             }
         };
-        let pool = db::connect(&url).await?;
+        let pool = db::connect(&url).await.map_err(|e| {
+            let hint = match config.database_url {
+                Some(_) => "check WARD_DATABASE_URL and that the database is running",
+                None => "the embedded PostgreSQL did not accept the connection",
+            };
+            anyhow::anyhow!("cannot connect to the database ({e}): {hint}.")
+        })?;
         db::migrate(&pool).await?;
         flows::defaults::ensure(&pool).await?;
         app::ssr::certs::ensure_default(&pool, &config.secret_key.0).await?;
@@ -62,12 +64,10 @@ impl Application {
         // logged and recorded, and does not stop the start.
         let blueprint_dirs = vec![config.data_dir.join("blueprints"), "/blueprints".into()];
         app::ssr::blueprints::instances::sync(&pool, &blueprint_dirs, true).await?;
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = bind(config.listen, "", "WARD_LISTEN").await?;
         let metrics = match config.metrics_listen {
             Some(addr) => {
-                let l = TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("binding the metrics listener {addr}"))?;
+                let l = bind(addr, "metrics ", "WARD_LISTEN__METRICS").await?;
                 // The recorder must exist before the first request is counted.
                 metrics::handle();
                 Some(l)
@@ -121,6 +121,14 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then stops the embedded database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then stops the embedded database.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let worker = self.worker.then(|| {
             let worker = app::ssr::jobs::Worker::new(self.state.pool.clone())
                 .with_email(self.state.settings.email.clone());
@@ -146,7 +154,7 @@ impl Application {
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await?;
         for task in [worker, metrics, blueprints].into_iter().flatten() {
             task.abort();
@@ -225,7 +233,27 @@ fn leptos_options() -> LeptosOptions {
         .build()
 }
 
-async fn shutdown_signal() {
+/// A listener on `addr`, or one sentence saying which setting to change (`setting`; metrics
+/// may also be turned off).
+async fn bind(addr: SocketAddr, what: &str, setting: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let problem = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "is already in use".to_string(),
+            std::io::ErrorKind::PermissionDenied => {
+                "needs privileges this process lacks (ports below 1024)".to_string()
+            }
+            std::io::ErrorKind::AddrNotAvailable => "is not an address of this machine".into(),
+            _ => format!("cannot be used ({e})"),
+        };
+        let off = if what.is_empty() { "" } else { ", or to `off`" };
+        anyhow::anyhow!(
+            "the {what}address {addr} {problem}: set {setting} to another address{off}."
+        )
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

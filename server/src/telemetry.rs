@@ -19,3 +19,38 @@ pub fn init(level: &str, json: bool) {
         builder.try_init()
     };
 }
+
+/// How a failed start or command is reported: one line (the error and its causes) for people,
+/// the full report with causes and any backtrace only when WARD_LOG_LEVEL is debug or trace.
+pub fn error_report(e: &anyhow::Error) -> String {
+    let level = std::env::var("WARD_LOG_LEVEL").unwrap_or_default();
+    report(e, matches!(level.trim(), "debug" | "trace"))
+}
+
+fn report(e: &anyhow::Error, debug: bool) -> String {
+    if debug {
+        return format!("{e:?}");
+    }
+    format!("{e:#}")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report;
+    use anyhow::Context;
+
+    #[test]
+    fn errors_are_one_line_unless_debugging() {
+        let e = Err::<(), _>(std::io::Error::other("disk\nfull"))
+            .context("cannot write the key")
+            .expect_err("error");
+        assert_eq!(report(&e, false), "cannot write the key: disk full");
+        let full = report(&e, true);
+        assert!(full.contains("Caused by:"), "{full}");
+    }
+}

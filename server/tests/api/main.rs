@@ -40,3 +40,4 @@ mod rest_users;
 mod security;
 mod setup;
 mod smtp_sink;
+mod startup_binary;
