@@ -64,11 +64,12 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let base = config.public_url.trim_end_matches('/').to_string();
             with_db(&config, |pool| async move {
                 db::migrate(&pool).await?;
-                let link = recovery_link(&pool, &username, &base).await?;
+                let key = recovery_link(&pool, &username, &base).await?;
                 println!(
-                    "Store this link safely: it signs in as {username} once, within the next hour."
+                    "Store this link safely: it signs in as {username} once, within the next {}.",
+                    span(key.valid_minutes)
                 );
-                println!("{link}");
+                println!("{}", key.url);
                 Ok(())
             })
             .await
@@ -122,17 +123,40 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// A single-use link, valid for one hour, that signs `username` in through the recovery flow.
+/// A recovery link as `ward create-recovery-key` prints it.
+pub struct RecoveryKey {
+    pub url: String,
+    pub valid_minutes: i32,
+}
+
+/// A single-use link, valid for the default token duration setting, that signs `username` in
+/// through the recovery flow.
 pub async fn recovery_link(
     pool: &sqlx::PgPool,
     username: &str,
     base: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<RecoveryKey> {
     let user = users::get_by_username(pool, username)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
-    let path = tokens::recovery_link(pool, None, user.id, "recovery").await?;
-    Ok(format!("{}{path}", base.trim_end_matches('/')))
+    let link = tokens::recovery_link(pool, None, user.id, "recovery").await?;
+    Ok(RecoveryKey {
+        url: format!("{}{}", base.trim_end_matches('/'), link.path),
+        valid_minutes: link.valid_minutes,
+    })
+}
+
+/// A duration for "within the next …": `30 minutes`, `hour`, `2 hours`, `day`.
+fn span(minutes: i32) -> String {
+    let (n, unit) = match minutes {
+        m if m % 1440 == 0 => (m / 1440, "day"),
+        m if m % 60 == 0 => (m / 60, "hour"),
+        m => (m, "minute"),
+    };
+    match n {
+        1 => unit.to_string(),
+        n => format!("{n} {unit}s"),
+    }
 }
 
 fn unreachable_serve() -> anyhow::Result<()> {
@@ -174,5 +198,29 @@ async fn healthcheck(port: u16) -> anyhow::Result<()> {
         Ok(())
     } else {
         anyhow::bail!("unhealthy: {}", head.lines().next().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spans_read_naturally() {
+        let said: Vec<String> = [30, 1, 60, 90, 120, 1440, 2880, 525_600]
+            .into_iter()
+            .map(super::span)
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "30 minutes",
+                "minute",
+                "hour",
+                "90 minutes",
+                "2 hours",
+                "day",
+                "2 days",
+                "365 days"
+            ]
+        );
     }
 }

@@ -59,6 +59,13 @@ pub async fn consume(db: impl PgExecutor<'_>, intent: Intent, key: &str) -> Resu
     .await?)
 }
 
+/// A recovery link as made: its path and how long it stays valid.
+pub struct RecoveryLink {
+    pub path: String,
+    /// The default token duration setting the token was stored with.
+    pub valid_minutes: i32,
+}
+
 /// A single-use recovery link path (valid for the default token duration setting) that signs
 /// the user in through `flow` (a flow with a recovery_token stage: `recovery` unless the brand
 /// names another). `actor` is the admin who asked (None from the command line).
@@ -67,7 +74,7 @@ pub async fn recovery_link(
     actor: Option<&crate::ssr::audit::Actor<'_>>,
     user: Uuid,
     flow: &str,
-) -> Result<String> {
+) -> Result<RecoveryLink> {
     let target = crate::ssr::users::get(pool, user)
         .await?
         .ok_or(crate::ssr::Error::NotFound)?;
@@ -103,7 +110,10 @@ pub async fn recovery_link(
     }
     tx.commit().await?;
     let flow = crate::ssr::account::flow_url(flow, "recovery");
-    Ok(format!("{flow}?token={key}"))
+    Ok(RecoveryLink {
+        path: format!("{flow}?token={key}"),
+        valid_minutes: minutes,
+    })
 }
 
 /// The active user an API token belongs to: the key must match an unexpired token of intent

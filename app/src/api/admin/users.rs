@@ -85,11 +85,11 @@ pub async fn admin_recovery_link(id: String) -> Result<String, ServerFnError> {
     let admin = req.require_admin().await?;
     let id = parse_id(&id)?;
     let flow = crate::ssr::brands::from_context().form.flow_recovery;
-    let path =
+    let link =
         crate::ssr::tokens::recovery_link(&req.state.pool, Some(&req.actor(&admin)), id, &flow)
             .await
             .map_err(public)?;
-    Ok(format!("{}{path}", req.origin))
+    Ok(format!("{}{}", req.origin, link.path))
 }
 
 /// Superusers only: every group, for pickers.
