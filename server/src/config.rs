@@ -222,4 +222,16 @@ mod tests {
         assert_eq!(format!("{:?}", SecretKey(a)), "SecretKey(<redacted>)");
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    proptest::proptest! {
+        /// Any WARD_TRUSTED_PROXY_CIDRS value: networks or an error naming the bad one.
+        #[test]
+        fn cidrs_never_panic(
+            any in proptest::prelude::any::<String>(),
+            shaped in "([0-9a-f:.]{0,16}(/[0-9]{0,3})?(, ?)?){0,4}",
+        ) {
+            let _ = parse_cidrs(&any);
+            let _ = parse_cidrs(&shaped);
+        }
+    }
 }

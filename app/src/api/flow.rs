@@ -34,3 +34,60 @@ pub async fn submit_flow(
     }
     Ok(view)
 }
+
+/// The no-JavaScript flow form post (`slug=…&fields[name]=…`, urlencoded) as the server decodes
+/// it: whatever a browser or anyone else posts.
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::SubmitFlow;
+    use axum::body::Body;
+    use axum::http::Request;
+    use server_fn::ServerFnError;
+    use server_fn::codec::{FromReq, PostUrl};
+    use std::collections::BTreeMap;
+
+    fn decode(body: Vec<u8>) -> Result<SubmitFlow, ServerFnError> {
+        let req = Request::post("/-/fn/flow/submit")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(<SubmitFlow as FromReq<
+            PostUrl,
+            Request<Body>,
+            ServerFnError,
+        >>::from_req(req))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Any body: decoded or refused, never a panic.
+        #[test]
+        fn any_body_is_decoded_or_refused(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..96),
+            shaped in "(slug=|fields|%5B|%5D|\\[|\\]|&|=|%|%ZZ|%C3%A9|%FF|\\+|uid_field|password|x){0,24}",
+        ) {
+            let _ = decode(bytes);
+            let _ = decode(shaped.into_bytes());
+        }
+
+        /// What a browser sends for any answer comes back exactly.
+        #[test]
+        fn browser_form_posts_round_trip(
+            slug in "[a-z0-9-]{1,20}",
+            fields in proptest::collection::btree_map("[a-z_]{1,16}", proptest::prelude::any::<String>(), 0..5),
+        ) {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("slug", &slug);
+            for (k, v) in &fields {
+                form.append_pair(&format!("fields[{k}]"), v);
+            }
+            let decoded = decode(form.finish().into_bytes()).expect("a browser's form post");
+            proptest::prop_assert_eq!(decoded.slug, slug);
+            let expected: Option<BTreeMap<String, String>> = (!fields.is_empty()).then_some(fields);
+            proptest::prop_assert_eq!(decoded.fields, expected);
+        }
+    }
+}

@@ -35,11 +35,12 @@ fn date(raw: &str, end_of_day: bool) -> Option<OffsetDateTime> {
     )
     .ok()?;
     let t = d.midnight().assume_utc();
-    Some(if end_of_day {
-        t + time::Duration::days(1)
+    if end_of_day {
+        // None past the last day `time` can hold (9999-12-31), rather than a panic.
+        t.checked_add(time::Duration::days(1))
     } else {
-        t
-    })
+        Some(t)
+    }
 }
 
 fn text(s: &str, max: usize) -> Option<String> {
@@ -300,5 +301,49 @@ mod tests {
             csv.lines().nth(1),
             Some("2026-11-23T00:00:00Z,login,'=cmd(),127.0.0.1,\"{\"\"a\"\":\"\"b,c\"\"}\"")
         );
+    }
+
+    /// The last day `time` knows, as the end of a range: once overflowed (a panic).
+    #[test]
+    fn the_last_representable_day_is_refused_not_a_panic() {
+        let q = EventQuery {
+            until: "9999-12-31".into(),
+            ..Default::default()
+        };
+        let errors = parse(&q).err().expect("out of range");
+        assert_eq!(errors["until"], "Enter a date as YYYY-MM-DD.");
+        let q = EventQuery {
+            since: "9999-12-31".into(),
+            ..Default::default()
+        };
+        assert!(parse(&q).is_ok());
+    }
+
+    proptest::proptest! {
+        /// Any filter text: a filter or field errors, never a panic.
+        #[test]
+        fn filters_never_panic(
+            any in proptest::collection::vec(proptest::prelude::any::<String>(), 7),
+            date in "(9999|0000|[0-9]{1,5})-(12|0[0-9]|[0-9])-(31|[0-3][0-9])(T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2}))?",
+            ip in "[0-9a-f:.]{0,20}(/[0-9]{1,3})?",
+        ) {
+            let q = EventQuery {
+                action: any[0].clone(),
+                username: any[1].clone(),
+                client_ip: any[2].clone(),
+                since: any[3].clone(),
+                until: any[4].clone(),
+                search: any[5].clone(),
+                after: format!("{date}~{}", any[6]),
+            };
+            let _ = parse(&q);
+            let q = EventQuery {
+                client_ip: ip,
+                since: date.clone(),
+                until: date,
+                ..Default::default()
+            };
+            let _ = parse(&q);
+        }
     }
 }

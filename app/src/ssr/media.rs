@@ -52,7 +52,11 @@ fn is_svg(bytes: &[u8]) -> bool {
                 return false;
             };
             rest = &after[end + 3..];
-        } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("<!doctype") {
+        } else if rest
+            .as_bytes()
+            .get(..9)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"<!doctype"))
+        {
             let Some(end) = rest.find('>') else {
                 return false;
             };
@@ -275,5 +279,39 @@ mod tests {
     fn oversized_is_refused_before_decoding() {
         let big = "A".repeat(MAX_ENCODED + 100);
         assert_eq!(check(&big).err(), Some(TOO_LARGE));
+    }
+
+    /// A multi-byte character across byte 9 once killed the request (slicing inside it).
+    #[test]
+    fn multibyte_text_is_not_an_image() {
+        assert_eq!(sniff("12345678é".as_bytes()), None);
+        assert_eq!(sniff("<!-- x -->1234567é".as_bytes()), None);
+        assert_eq!(sniff("<!DOCTYPé svg>".as_bytes()), None);
+        // base64 of "12345678é", as the upload form sends it.
+        assert_eq!(check("MTIzNDU2NzjDqQ==").err(), Some(WRONG_TYPE));
+        assert_eq!(
+            check("data:image/png;base64,MTIzNDU2NzjDqQ==").err(),
+            Some(WRONG_TYPE)
+        );
+    }
+
+    proptest::proptest! {
+        /// Any bytes, any text: sniffing, decoding and checking answer without panicking.
+        #[test]
+        fn uploads_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            text in "(<\\?xml|<!--|-->|<!doctype|<svg|\\?>|>|é|\u{feff}| |[a-z0-9+/=_-]){0,16}",
+            any in proptest::prelude::any::<String>(),
+        ) {
+            let _ = sniff(&bytes);
+            let _ = sniff(text.as_bytes());
+            let _ = sniff(any.as_bytes());
+            for input in [&text, &any] {
+                let _ = check(input);
+                let _ = decode_base64(input);
+                let _ = valid_name(input);
+                let _ = content_type(input);
+            }
+        }
     }
 }

@@ -275,3 +275,28 @@ pub async fn update(
     tx.commit().await?;
     Ok(Saved::Ok(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_expiry;
+
+    #[test]
+    fn expiry_is_a_future_date_or_time() {
+        assert_eq!(parse_expiry(""), Ok(None));
+        assert!(parse_expiry("9999-12-31").is_ok_and(|t| t.is_some()));
+        assert!(parse_expiry("2000-01-01").is_err());
+        assert!(parse_expiry("tomorrow").is_err());
+    }
+
+    proptest::proptest! {
+        /// Any text: a time, never, or a message; never a panic.
+        #[test]
+        fn expiry_never_panics(
+            any in proptest::prelude::any::<String>(),
+            date in "(9999|0000|[0-9]{1,5})-(12|0[0-9]|[0-9])-(31|[0-3][0-9])(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2}))?",
+        ) {
+            let _ = parse_expiry(&any);
+            let _ = parse_expiry(&date);
+        }
+    }
+}

@@ -105,4 +105,21 @@ mod tests {
         assert!(check_new_password("long enough").is_ok());
         assert!(check_new_password(&"x".repeat(2000)).is_err());
     }
+
+    proptest::proptest! {
+        /// Any text: a value that parses again to itself, or a message; never a panic.
+        #[test]
+        fn parsing_never_panics_and_is_stable(raw in proptest::prelude::any::<String>()) {
+            if let Ok(u) = Username::parse(&raw) {
+                proptest::prop_assert!(u.0.chars().count() <= 150 && !u.0.chars().any(char::is_whitespace));
+                proptest::prop_assert_eq!(Username::parse(&u.0), Ok(u.clone()));
+            }
+            if let Ok(e) = Email::parse(&raw) {
+                proptest::prop_assert!(e.0.len() <= 254 && !e.0.chars().any(|c| c.is_whitespace() || c.is_control()));
+                proptest::prop_assert_eq!(Email::parse(&e.0), Ok(e.clone()));
+            }
+            let _ = check_new_password(&raw);
+            let _ = has_nul(&raw);
+        }
+    }
 }

@@ -204,4 +204,24 @@ mod tests {
         assert_eq!(empty.pagination.total_pages, 1);
         assert!(Paginated::<String>::of_all(PageRequest { page: 3, size: 2 }, vec![]).is_err());
     }
+
+    proptest::proptest! {
+        /// Any query values: a page in range and an allowed ordering, or a field error.
+        #[test]
+        fn list_params_never_panic(
+            page in proptest::option::of(proptest::prelude::any::<String>()),
+            size in proptest::option::of("[ +-]?[0-9]{0,12}"),
+            ordering in proptest::option::of("-{0,2}(name|slug|x|é|)"),
+            count in 0u64..5000,
+        ) {
+            let p = ListParams { page, page_size: size, search: None, ordering };
+            if let Ok(req) = p.page() {
+                proptest::prop_assert!(req.page >= 1 && (1..=MAX_PAGE_SIZE).contains(&req.size));
+                let _ = Paginated::<String>::new(req, count, Vec::new());
+            }
+            if let Ok((field, _)) = p.ordering(&["name", "slug"], "name") {
+                proptest::prop_assert!(field == "name" || field == "slug");
+            }
+        }
+    }
 }

@@ -174,6 +174,36 @@ async fn a_broken_entry_applies_nothing_and_is_named() {
     );
 }
 
+/// `!Env` never reads Ward's key or a credential, even with a default; nothing is applied.
+#[tokio::test]
+async fn env_tags_refuse_secrets_and_name_the_entry() {
+    let app = spawn_api().await;
+    let system = users::system();
+    let actor = Actor {
+        user: &system,
+        ip: [127, 0, 0, 1].into(),
+    };
+    for variable in ["WARD_SECRET_KEY", "SMTP_Password", "API_TOKEN"] {
+        let leaking = TEAM.replace("WARD_BLUEPRINT_TEST_SHELL", variable);
+        let err = apply_text(&app.pool, &actor, &leaking, &Options::default())
+            .await
+            .expect_err("a secret variable")
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "entry 4 (authentik_core.user): !Env: `{variable}` is not readable from a \
+                 blueprint: Ward refuses WARD_SECRET_KEY and variables whose name contains \
+                 PASSWORD, SECRET or TOKEN."
+            )
+        );
+    }
+    assert_eq!(
+        count(&app, "select count(*) from groups where name = 'staff'").await,
+        0
+    );
+}
+
 #[tokio::test]
 async fn blueprints_in_the_data_dir_apply_at_start_and_on_change() {
     let mut cfg = crate::helpers::test_config().await;

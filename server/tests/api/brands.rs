@@ -189,6 +189,25 @@ async fn uploads_are_checked_and_served_safely() {
     assert!(res["Invalid"]["slot"].is_string(), "{res}");
 }
 
+/// Text with a multi-byte character across byte 9 once killed the request task.
+#[tokio::test]
+async fn multibyte_text_upload_is_a_field_error() {
+    let app = admin_app().await;
+    let id = create(&app, form("utf8.example")).await;
+    let res = upload(
+        &app,
+        &id,
+        "logo",
+        "logo.svg",
+        &base64("12345678é".as_bytes()),
+    )
+    .await;
+    assert_eq!(
+        res["Invalid"]["logo"], "Upload a PNG, JPEG or SVG image.",
+        "{res}"
+    );
+}
+
 /// A GET as a browser sends it to `host`.
 async fn get_on(app: &TestApp, host: &str, path: &str) -> reqwest::Response {
     app.client

@@ -76,3 +76,19 @@ async fn events_are_filtered_and_paged_newest_first() {
             .contains("-created")
     );
 }
+
+/// The last day a date can have, as the end of a range, once panicked the request.
+#[tokio::test]
+async fn an_until_at_the_end_of_time_is_a_field_error() {
+    let app = spawn_api().await;
+    let (status, body) = app
+        .api(
+            Method::GET,
+            "/events/events/?until=9999-12-31",
+            Some(ADMIN_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["until"][0], "Enter a date as YYYY-MM-DD.");
+}

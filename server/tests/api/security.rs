@@ -49,13 +49,19 @@ async fn cross_site_server_fn_posts_are_refused() {
 
 /// A failed login whose request claims to come from 198.51.100.7; returns the recorded client IP.
 async fn failed_login_via_forwarded_for(app: &crate::helpers::TestApp) -> Option<String> {
+    failed_login_forwarded(app, &["198.51.100.7"]).await
+}
+
+/// A failed login with these X-Forwarded-For header lines; returns the recorded client IP.
+async fn failed_login_forwarded(app: &crate::helpers::TestApp, lines: &[&str]) -> Option<String> {
     app.load_flow("default-authentication-flow", &[]).await;
     app.submit("default-authentication-flow", &[("uid_field", "someone")])
         .await;
-    let res = app
-        .client
-        .post(app.url("/-/fn/flow/submit"))
-        .header("X-Forwarded-For", "198.51.100.7")
+    let mut req = app.client.post(app.url("/-/fn/flow/submit"));
+    for line in lines {
+        req = req.header("X-Forwarded-For", *line);
+    }
+    let res = req
         .form(&[
             ("slug", "default-authentication-flow"),
             ("fields[password]", "wrong-password"),
@@ -81,6 +87,18 @@ async fn forwarded_for_from_a_trusted_proxy_is_used() {
     let app = spawn_app().await;
     assert_eq!(
         failed_login_via_forwarded_for(&app).await.as_deref(),
+        Some("198.51.100.7")
+    );
+}
+
+/// HAProxy adds its own header line; the client's own line and garbage entries are not believed.
+#[tokio::test]
+async fn forwarded_for_reads_every_line_and_skips_garbage() {
+    let app = spawn_app().await;
+    assert_eq!(
+        failed_login_forwarded(&app, &["203.0.113.66", "198.51.100.7, unknown"])
+            .await
+            .as_deref(),
         Some("198.51.100.7")
     );
 }

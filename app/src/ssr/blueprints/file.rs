@@ -194,4 +194,18 @@ entries:
         assert!(parse("entries: [").is_err());
         assert!(parse("version: 1\nentries:\n  - model: x\n").is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Any text, or blueprint-shaped pieces in any order: a blueprint or an error, no panic.
+        #[test]
+        fn parse_never_panics(
+            any in proptest::prelude::any::<String>(),
+            shaped in "(version: 1\n|version: x\n|metadata:|entries:|context:|\n  - |model: |a.b|x|state: |present|absent|id: |identifiers: |attrs: |\\{|\\}|\\[|\\]|!KeyOf |: |é|\n    |&a |\\*a |<<: ){0,32}",
+        ) {
+            let _ = parse(&any);
+            let _ = parse(&shaped);
+            let _ = parse(&format!("{EXAMPLE}{shaped}"));
+        }
+    }
 }

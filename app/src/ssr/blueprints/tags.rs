@@ -2,7 +2,8 @@
 //! - `!KeyOf id`: the pk of the object an earlier entry with that `id` made or found;
 //! - `!Find [model, [field, value], ...]`: the pk of the object matching every pair, or null;
 //! - `!Context key` / `!Context [key, default]`: a value of the blueprint's context;
-//! - `!Env NAME` / `!Env [NAME, default]`: an environment variable;
+//! - `!Env NAME` / `!Env [NAME, default]`: an environment variable, except `WARD_SECRET_KEY` and
+//!   any whose name contains PASSWORD, SECRET or TOKEN;
 //! - `!Format [format, arg, ...]`: `%s` / `%d` substitution, `%%` for a percent sign.
 //!
 //! Any other tag is an error naming it.
@@ -100,6 +101,12 @@ async fn tag(name: &str, args: Json, scope: &Scope<'_>, finder: &mut dyn Finder)
                 _ => return Err(bad("give a name, or [name, default]")),
             };
             let found = if name == "!Env" {
+                if holds_secret(&key) {
+                    return Err(bad(&format!(
+                        "`{key}` is not readable from a blueprint: Ward refuses WARD_SECRET_KEY and \
+                         variables whose name contains PASSWORD, SECRET or TOKEN."
+                    )));
+                }
                 (scope.env)(&key).map(Json::String)
             } else {
                 scope.context.get(&key).cloned()
@@ -148,6 +155,17 @@ async fn tag(name: &str, args: Json, scope: &Scope<'_>, finder: &mut dyn Finder)
             "The tag {other} is not supported (Ward knows !KeyOf, !Find, !Context, !Env and !Format)."
         ))),
     }
+}
+
+/// Variables a blueprint may not read: whoever can drop a blueprint into the data dir (or upload
+/// one) must not be able to copy Ward's key or other credentials into an object they can see.
+/// (authentik allows any variable.)
+fn holds_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper == "WARD_SECRET_KEY"
+        || ["PASSWORD", "SECRET", "TOKEN"]
+            .iter()
+            .any(|word| upper.contains(word))
 }
 
 fn number(n: &serde_yaml::Number) -> Json {
@@ -267,5 +285,73 @@ ctx_default: !Context [nothing, 7]
             .to_string();
         assert!(err.contains("!If is not supported"), "{err}");
         assert!(run("a: !Format [\"%s %s\", x]").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn env_refuses_secrets_but_reads_the_rest() {
+        for name in [
+            "WARD_SECRET_KEY",
+            "[WARD_SECRET_KEY, fallback]",
+            "POSTGRES_PASSWORD",
+            "db_password",
+            "AWS_SECRET_ACCESS_KEY",
+            "GITHUB_TOKEN",
+            "[MyTokenFile, x]",
+        ] {
+            let err = run(&format!("a: !Env {name}"))
+                .await
+                .expect_err(name)
+                .to_string();
+            let shown = name
+                .trim_start_matches('[')
+                .split(',')
+                .next()
+                .unwrap_or(name);
+            assert!(
+                err.starts_with("!Env:") && err.contains(&format!("`{shown}` is not readable")),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            run("a: !Env WARD_TEST_ENV\nb: !Env [WARD_DOMAIN, d]\nc: !Env [PASSWD_HINT, e]")
+                .await
+                .expect("harmless variables"),
+            json!({ "a": "from-env", "b": "d", "c": "e" })
+        );
+    }
+
+    struct NoObjects;
+
+    impl Finder for NoObjects {
+        fn find<'a>(
+            &'a mut self,
+            _model: &'a str,
+            _query: &'a [(String, Json)],
+        ) -> Pin<Box<dyn Future<Output = Result<Option<Json>>> + Send + 'a>> {
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Any YAML made of tags and arguments, or any text at all: an answer or an error,
+        /// never a panic.
+        #[test]
+        fn tags_never_panic(
+            yaml in "(!KeyOf |!Find |!Context |!Env |!Format |!If |\\[|\\]|, |%s|%d|%%|%|admins|domain|WARD_TEST_ENV|authentik_flows.flow|slug|[0-9]|\"|\n  |a: |- ){0,24}",
+            any in proptest::prelude::any::<String>(),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            let context = Map::new();
+            let keys = HashMap::from([("admins".to_string(), json!("group-pk"))]);
+            let env = |name: &str| (name == "WARD_TEST_ENV").then(|| "from-env".to_string());
+            let scope = Scope { context: &context, keys: &keys, skipped: &HashMap::new(), env: &env };
+            for text in [&yaml, &any] {
+                if let Ok(value) = serde_yaml::from_str::<Yaml>(text) {
+                    let _ = rt.block_on(eval(&value, &scope, &mut NoObjects));
+                }
+            }
+            let _ = format_args(&any, &[json!(1), json!("x")]);
+        }
     }
 }

@@ -409,4 +409,61 @@ mod tests {
             Some("This is not a PEM private key.")
         );
     }
+
+    /// A real certificate and key, DER, for the fuzzing below to damage.
+    fn sample_der() -> &'static (Vec<u8>, Vec<u8>) {
+        static SAMPLE: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+        SAMPLE.get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime");
+            let m = rt
+                .block_on(self_signed(
+                    KeyAlgorithm::EcP256,
+                    "ward".into(),
+                    vec!["a.example".into(), "10.0.0.1".into()],
+                    10,
+                ))
+                .expect("generate");
+            let der = |pem: &str| {
+                x509_parser::pem::parse_x509_pem(pem.as_bytes())
+                    .expect("pem")
+                    .1
+                    .contents
+            };
+            (der(&m.certificate), der(&m.key))
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Damaged certificates and keys, odd labels and plain garbage: an answer or a message
+        /// for the form, never a panic.
+        #[test]
+        fn pem_imports_never_panic(
+            use_key in proptest::prelude::any::<bool>(),
+            flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 0..4),
+            keep in proptest::prelude::any::<proptest::sample::Index>(),
+            label in proptest::sample::select(vec!["CERTIFICATE", "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "X"]),
+            any in proptest::prelude::any::<String>(),
+        ) {
+            let (cert, key) = sample_der();
+            let mut der = if use_key { key.clone() } else { cert.clone() };
+            for (at, byte) in flips {
+                let i = at.index(der.len());
+                der[i] = byte;
+            }
+            der.truncate(keep.index(der.len() + 1));
+            let pem = rsa::pkcs8::der::pem::encode_string(label, rsa::pkcs8::LineEnding::LF, &der)
+                .expect("encode");
+            for text in [pem.as_str(), any.as_str(), &format!("{pem}{any}")] {
+                let _ = read_certificates(text);
+                let _ = load_key(text);
+                let _ = inspect(text);
+                let _ = key_belongs_to(text, text);
+                let _ = parse_sans(text);
+                let _ = KeyAlgorithm::parse(text);
+            }
+        }
+    }
 }

@@ -495,4 +495,19 @@ mod tests {
         let errors = validate(&form).err().expect("invalid");
         assert_eq!(errors.len(), 3);
     }
+
+    proptest::proptest! {
+        /// Any text, and JSON-shaped text: an object without NUL, or a message; never a panic.
+        #[test]
+        fn attributes_never_panic(
+            any in proptest::prelude::any::<String>(),
+            shaped in "(\\{|\\}|\\[|\\]|\"|:|,|\\\\u0000|\\\\|1e999|-0|null|true|a| ){0,40}",
+        ) {
+            for text in [&any, &shaped] {
+                if let Ok(map) = parse_attributes(text) {
+                    proptest::prop_assert!(!json_has_nul(&Value::Object(map)));
+                }
+            }
+        }
+    }
 }
