@@ -87,7 +87,7 @@ impl Application {
                 blueprint_dirs: blueprint_dirs.clone(),
             }),
         };
-        if !system::setup_completed(&state.pool).await? {
+        if system::setup_open(&state.pool).await? {
             let port = listener.local_addr()?.port();
             tracing::info!(
                 "no admin yet: open http://localhost:{port}/if/flow/initial-setup/ to create one"

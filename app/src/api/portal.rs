@@ -27,7 +27,8 @@ pub async fn my_profile_rules() -> Result<ProfileRules, ServerFnError> {
         .map_err(public)
 }
 
-/// Signed-in users: change their password (the current one is required).
+/// Signed-in users: change their password (the current one is required). Their other
+/// sessions end; this one stays.
 #[server(prefix = "/-/fn", endpoint = "me/password", input = Json)]
 pub async fn my_change_password(
     current: String,
@@ -37,7 +38,11 @@ pub async fn my_change_password(
     use crate::api::context::{Request, public};
     let req = Request::extract().await?;
     let me = req.require_user().await?;
-    crate::ssr::account::change_password(&req.state.pool, &me, req.client.ip, current, new, &repeat)
+    let this = crate::ssr::sessions::handle(&req.session)
+        .await
+        .map_err(public)?;
+    let pool = &req.state.pool;
+    crate::ssr::account::change_password(pool, &me, req.client.ip, this, current, new, &repeat)
         .await
         .map_err(public)
 }

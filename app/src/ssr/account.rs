@@ -60,16 +60,7 @@ pub async fn update_profile(
         return Ok(Saved::Invalid(errors));
     }
     let mut tx = pool.begin().await?;
-    let r = sqlx::query!(
-        "update users set username = $2, name = $3, email = $4 where id = $1",
-        me.id,
-        username.as_str() as &str,
-        name,
-        email.as_str() as &str
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(users::unique_to_field);
+    let r = users::update_profile(&mut *tx, me.id, Some(&username), Some(&email), Some(name)).await;
     match r {
         Err(crate::ssr::Error::Field(f, m)) => {
             return Ok(Saved::Invalid(FieldErrors::from([(f, m)])));
@@ -115,11 +106,13 @@ pub async fn profile_rules(pool: &PgPool) -> Result<ProfileRules> {
     })
 }
 
-/// A new password, after the current one is proven.
+/// A new password, after the current one is proven. The user's other sessions end; `keep`
+/// (the browser that made the change) stays signed in.
 pub async fn change_password(
     pool: &PgPool,
     me: &User,
     ip: std::net::IpAddr,
+    keep: Option<uuid::Uuid>,
     current: String,
     new: String,
     repeat: &str,
@@ -152,7 +145,8 @@ pub async fn change_password(
     }
     let hash = password::hash(new).await?;
     let mut tx = pool.begin().await?;
-    users::set_password(&mut *tx, me.id, hash).await?;
+    let actor = Actor { user: me, ip };
+    users::set_password(&mut tx, &actor, me.id, hash, keep).await?;
     events::record(
         &mut *tx,
         NewEvent {

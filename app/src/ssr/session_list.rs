@@ -1,9 +1,10 @@
-//! Listing and revoking signed-in sessions (admin: everyone's; portal: one's own).
+//! Listing and revoking signed-in sessions (admin: everyone's; portal: one's own), and ending
+//! a user's sessions when their credentials change or they are deactivated.
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::{Error, Result};
 use crate::types::activity::SessionRow;
 use serde_json::{Map, json};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -55,17 +56,61 @@ pub async fn revoke(pool: &PgPool, actor: &Actor<'_>, id: Uuid, owner: Option<Uu
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(Error::NotFound)?;
-    let changes = Map::from_iter([("user".to_string(), json!(user))]);
+    record_end(&mut tx, actor, id, &user, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Why sessions end without anyone revoking them one by one.
+pub mod reason {
+    pub const PASSWORD_CHANGED: &str = "password changed";
+    pub const USER_DEACTIVATED: &str = "user deactivated";
+}
+
+/// Ends every session of `user` but `keep` (the browser that made the change, if it is one of
+/// theirs), in the caller's transaction: each browser is signed out on its next request, and
+/// each ended session is recorded as a revocation is. Returns how many ended.
+pub async fn end_for_user(
+    tx: &mut PgConnection,
+    actor: &Actor<'_>,
+    user: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> Result<usize> {
+    let ended = sqlx::query!(
+        r#"delete from user_sessions s using users u
+            where s.user_id = $1 and u.id = s.user_id and s.id is distinct from $2::uuid
+        returning s.id, u.username as "username!: String""#,
+        user,
+        keep
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for s in &ended {
+        record_end(&mut *tx, actor, s.id, &s.username, Some(reason)).await?;
+    }
+    Ok(ended.len())
+}
+
+async fn record_end(
+    tx: &mut PgConnection,
+    actor: &Actor<'_>,
+    id: Uuid,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    let mut changes = Map::from_iter([("user".to_string(), json!(user))]);
+    if let Some(reason) = reason {
+        changes.insert("reason".into(), json!(reason));
+    }
     audit::record(
         &mut *tx,
         actor,
         audit::MODEL_DELETED,
         "session",
         id,
-        &user,
+        user,
         changes,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }

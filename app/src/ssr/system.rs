@@ -3,30 +3,40 @@ use crate::ssr::crypto::password;
 use crate::ssr::tokens::{self, Intent};
 use crate::ssr::{Error, Result, groups, users};
 use crate::types::validated::{Email, Username};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 pub const ADMIN_GROUP: &str = "authentik Admins";
 pub const BOOTSTRAP_USERNAME: &str = "akadmin";
 
-pub async fn setup_completed(db: impl PgExecutor<'_>) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar!("select setup_completed from system_state")
-            .fetch_one(db)
-            .await?,
+/// Whether initial setup may run: the flag was never set **and** no active superuser exists
+/// (a database trigger sets the flag whenever one appears; the second check covers a flag
+/// that was never set for one, and keeps this answer right whatever the flag says).
+pub async fn setup_open(db: impl PgExecutor<'_>) -> Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"select not setup_completed and not active_superuser_exists() as "open!" from system_state"#
     )
+    .fetch_one(db)
+    .await?)
 }
 
-/// Locks the state row for the rest of the transaction; answers whether setup is completed.
-pub async fn lock_setup_state(db: impl PgExecutor<'_>) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar!("select setup_completed from system_state for update")
-            .fetch_one(db)
-            .await?,
-    )
+/// `setup_open` with the state row locked for the rest of the transaction, so two setups
+/// cannot both create an admin. Two statements: the superuser check runs after the lock is
+/// held, so it sees whatever a setup that held the lock before us committed.
+pub async fn lock_setup_open(tx: &mut PgConnection) -> Result<bool> {
+    let completed = sqlx::query_scalar!("select setup_completed from system_state for update")
+        .fetch_one(&mut *tx)
+        .await?;
+    if completed {
+        return Ok(false);
+    }
+    let superuser = sqlx::query_scalar!(r#"select active_superuser_exists() as "exists!""#)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(!superuser)
 }
 
 /// Closes initial setup for good: deleting the admin later never reopens it.
-pub async fn mark_setup_completed(db: impl PgExecutor<'_>) -> Result<()> {
+async fn mark_setup_completed(db: impl PgExecutor<'_>) -> Result<()> {
     sqlx::query!("update system_state set setup_completed = true")
         .execute(db)
         .await?;
@@ -40,10 +50,11 @@ pub struct Bootstrap {
 }
 
 /// authentik's automated install: creates `akadmin` in the admin group on the first start.
-/// Does nothing once setup is completed.
+/// Does nothing once setup is closed, and closes it even if the admin group was made a
+/// non-superuser group beforehand, so a second start never tries to create akadmin again.
 pub async fn bootstrap(pool: &PgPool, b: Bootstrap) -> Result<()> {
     let mut tx = pool.begin().await?;
-    if lock_setup_state(&mut *tx).await? {
+    if !lock_setup_open(&mut tx).await? {
         return Ok(());
     }
     password_rules(&b.password)?;

@@ -313,7 +313,8 @@ pub async fn set_password(
 ) -> ApiResult<StatusCode> {
     let Json(body) = body.map_err(bad_body)?;
     let pk = parse_pk(&id)?;
-    saved(edit::set_password(&state.pool, &caller.actor(), pk, body.password).await?)?;
+    // Every session of the user ends, the caller's too if they set their own password.
+    saved(edit::set_password(&state.pool, &caller.actor(), pk, body.password, None).await?)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -35,10 +35,17 @@ async fn config(trusted: &str) -> Config {
         .expect("create database");
     let mut url = url::Url::parse(&base).expect("DATABASE_URL");
     url.set_path(&name);
+    config_for(url.as_str(), trusted)
+}
+
+/// A test configuration on an existing database (a second Ward on the same data).
+pub fn config_for(database_url: &str, trusted: &str) -> Config {
+    let url = url::Url::parse(database_url).expect("database URL");
+    let name = url.path().trim_start_matches('/');
     let mut cfg = Config::from_env().expect("config");
     cfg.listen = "127.0.0.1:0".parse().expect("addr");
     cfg.database_url = Some(url.to_string());
-    cfg.data_dir = std::env::temp_dir().join(&name);
+    cfg.data_dir = std::env::temp_dir().join(name);
     // Tests drive workers themselves, so a background one would race them.
     cfg.worker = false;
     cfg.metrics_listen = Some("127.0.0.1:0".parse().expect("addr"));
@@ -60,7 +67,11 @@ pub async fn spawn_app_untrusting() -> TestApp {
 }
 
 pub async fn spawn_with(cfg: Config) -> TestApp {
-    let app = Application::build(cfg).await.expect("build app");
+    serve(Application::build(cfg).await.expect("build app"))
+}
+
+/// Serves an application built by the test.
+pub fn serve(app: Application) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.state().pool.clone();
     let metrics_port = app.metrics_port();

@@ -38,6 +38,8 @@ mod rest_policy_permissions;
 mod rest_tokens;
 mod rest_users;
 mod security;
+mod sessions_follow_credentials;
 mod setup;
+mod setup_closes;
 mod smtp_sink;
 mod startup_binary;

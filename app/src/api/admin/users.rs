@@ -64,14 +64,19 @@ pub async fn admin_delete_user(id: String) -> Result<(), ServerFnError> {
         .map_err(public)
 }
 
-/// Superusers only: sets a user's password.
+/// Superusers only: sets a user's password, which ends that user's sessions (but the admin's
+/// own, when they set their own password).
 #[server(prefix = "/-/fn", endpoint = "admin/users/set-password", input = Json)]
 pub async fn admin_set_password(id: String, password: String) -> Result<Saved<()>, ServerFnError> {
     use crate::api::context::{Request, parse_id, public};
     let req = Request::extract().await?;
     let admin = req.require_admin().await?;
     let id = parse_id(&id)?;
-    crate::ssr::users::edit::set_password(&req.state.pool, &req.actor(&admin), id, password)
+    let this = crate::ssr::sessions::handle(&req.session)
+        .await
+        .map_err(public)?;
+    let actor = req.actor(&admin);
+    crate::ssr::users::edit::set_password(&req.state.pool, &actor, id, password, this)
         .await
         .map_err(public)
 }

@@ -26,7 +26,7 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
     let Some(plan) = plan::load(env.pool, slug).await? else {
         return Ok(FlowLoad::NotFound);
     };
-    if plan.setup_only && system::setup_completed(env.pool).await? {
+    if plan.setup_only && !system::setup_open(env.pool).await? {
         return Ok(FlowLoad::NotFound);
     }
     let next = validated_next(env, query.get("next")).await?;

@@ -31,15 +31,6 @@ pub async fn add_member(db: impl PgExecutor<'_>, group: Uuid, user: Uuid) -> Res
     Ok(())
 }
 
-pub async fn is_superuser_group(db: impl PgExecutor<'_>, group: Uuid) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar!("select is_superuser from groups where id = $1", group)
-            .fetch_optional(db)
-            .await?
-            .unwrap_or(false),
-    )
-}
-
 /// Every group's id and name, by name (for pickers).
 pub async fn options(db: impl PgExecutor<'_>) -> Result<Vec<crate::types::directory::GroupRef>> {
     Ok(

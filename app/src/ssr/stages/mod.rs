@@ -29,7 +29,7 @@ pub struct StageCtx<'a> {
     pub client: &'a ClientInfo,
     pub flow: &'a mut FlowContext,
     pub flow_slug: &'a str,
-    /// The flow refuses to run once initial setup is completed.
+    /// The flow refuses to run once initial setup is closed (`system::setup_open`).
     pub setup_only: bool,
 }
 

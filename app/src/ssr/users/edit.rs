@@ -1,9 +1,10 @@
 //! Admin edits of users: validation into field errors, create, update, delete, activation and
 //! passwords. Every change writes a model event with the changed fields (never a secret).
+//! Deactivating a user or setting their password ends their sessions.
 use super::User;
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::crypto::password;
-use crate::ssr::{Error, Result, groups};
+use crate::ssr::{Error, Result, groups, session_list};
 use crate::types::directory::{GroupRef, Saved, UserDetail, UserForm};
 use crate::types::flow::FieldErrors;
 use crate::types::validated::{Email, NUL_REFUSED, Username, check_new_password, has_nul};
@@ -258,6 +259,11 @@ pub async fn update_in(
     if let Err(e) = updated {
         return field_error(e).map(Saved::Invalid);
     }
+    if !valid.is_active {
+        // Gone for good: re-activating the user later must not revive these sessions.
+        let reason = session_list::reason::USER_DEACTIVATED;
+        session_list::end_for_user(&mut *tx, actor, id, None, reason).await?;
+    }
     let old_groups: Vec<Uuid> = sqlx::query_scalar!(
         "select group_id from group_members where user_id = $1 order by group_id",
         id
@@ -330,12 +336,14 @@ pub async fn delete_in(tx: &mut sqlx::PgConnection, actor: &Actor<'_>, id: Uuid)
     audit::record_delete(tx, actor, "user", id, name).await
 }
 
-/// Sets a new password; the event says only that it changed.
+/// Sets a new password; the event says only that it changed. The user's sessions end, except
+/// `keep` (the admin's own browser, when admins set their own password).
 pub async fn set_password(
     pool: &PgPool,
     actor: &Actor<'_>,
     id: Uuid,
     new: String,
+    keep: Option<Uuid>,
 ) -> Result<Saved<()>> {
     if let Err(m) = check_new_password(&new) {
         return Ok(Saved::Invalid(FieldErrors::from([("password".into(), m)])));
@@ -343,7 +351,7 @@ pub async fn set_password(
     let user: User = super::get(pool, id).await?.ok_or(Error::NotFound)?;
     let hash = password::hash(new).await?;
     let mut tx = pool.begin().await?;
-    super::set_password(&mut *tx, id, hash).await?;
+    super::set_password(&mut tx, actor, id, hash, keep).await?;
     let changes = Map::from_iter([("password".to_string(), json!({ "changed": true }))]);
     audit::record(
         &mut *tx,
@@ -414,16 +422,8 @@ pub async fn details(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<UserDetail>> {
     .fetch_all(pool)
     .await?;
     let superusers: Vec<Uuid> = sqlx::query_scalar!(
-        r#"with recursive up(user_id, id, parent_id, is_superuser, depth) as (
-             select m.user_id, g.id, g.parent_id, g.is_superuser, 0
-               from groups g join group_members m on m.group_id = g.id
-              where m.user_id = any($1)
-             union all
-             select up.user_id, g.id, g.parent_id, g.is_superuser, up.depth + 1
-               from groups g join up on g.id = up.parent_id
-              where up.depth < 64
-           )
-           select distinct user_id as "user_id!" from up where is_superuser"#,
+        r#"select distinct m.user_id from group_members m join superuser_groups s on s.id = m.group_id
+            where m.user_id = any($1)"#,
         ids
     )
     .fetch_all(pool)

@@ -99,18 +99,49 @@ pub async fn create(db: impl PgExecutor<'_>, new: NewUser) -> Result<Uuid> {
     Ok(id)
 }
 
-pub async fn set_password(
+/// Sets the username, email and name that are given (None keeps the value). A taken username
+/// or email becomes a field error.
+pub async fn update_profile(
     db: impl PgExecutor<'_>,
     id: Uuid,
+    username: Option<&Username>,
+    email: Option<&Email>,
+    name: Option<&str>,
+) -> Result<()> {
+    sqlx::query!(
+        r#"update users set username = coalesce($2::text::citext, username),
+                            email = coalesce($3::text::citext, email),
+                            name = coalesce($4, name)
+            where id = $1"#,
+        id,
+        username.map(Username::as_str),
+        email.map(Email::as_str),
+        name
+    )
+    .execute(db)
+    .await
+    .map_err(unique_to_field)?;
+    Ok(())
+}
+
+/// Stores a new password and ends the user's sessions but `keep`: a browser signed in with the
+/// old password is signed out on its next request. Every password change goes through here.
+pub async fn set_password(
+    tx: &mut sqlx::PgConnection,
+    actor: &crate::ssr::audit::Actor<'_>,
+    id: Uuid,
     hash: crate::ssr::crypto::password::PasswordHashString,
+    keep: Option<Uuid>,
 ) -> Result<()> {
     sqlx::query!(
         "update users set password_hash = $2 where id = $1",
         id,
         hash.0
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    let reason = crate::ssr::session_list::reason::PASSWORD_CHANGED;
+    crate::ssr::session_list::end_for_user(tx, actor, id, keep, reason).await?;
     Ok(())
 }
 
@@ -128,19 +159,14 @@ pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Member of a superuser group, directly or through any ancestor of a group they are in.
+/// Member of a superuser group, directly or through any ancestor of a group they are in (the
+/// rule is the `superuser_groups` view).
 pub async fn is_superuser(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar!(
-        r#"with recursive up(id, parent_id, is_superuser, depth) as (
-             select g.id, g.parent_id, g.is_superuser, 0
-               from groups g join group_members m on m.group_id = g.id
+        r#"select exists(
+             select 1 from group_members m join superuser_groups s on s.id = m.group_id
               where m.user_id = $1
-             union all
-             select g.id, g.parent_id, g.is_superuser, up.depth + 1
-               from groups g join up on g.id = up.parent_id
-              where up.depth < 64
-           )
-           select exists(select 1 from up where is_superuser) as "su!""#,
+           ) as "su!""#,
         id
     )
     .fetch_one(db)
