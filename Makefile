@@ -29,11 +29,11 @@ lint:
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-# Unit and integration tests against a scratch PostgreSQL cluster started for the run;
-# also checks that .sqlx/ matches the queries.
+# Unit and integration tests (cargo nextest: one process per test, I/O-bound tests in parallel)
+# against a scratch PostgreSQL cluster started for the run; also checks that .sqlx/ matches the queries.
 test-rust:
 	cargo build -p server
-	bash scripts/with-scratch-db.sh bash -c 'cargo test --workspace && cargo sqlx prepare --workspace --check'
+	bash scripts/with-scratch-db.sh bash -c 'cargo nextest run --workspace --no-fail-fast && cargo sqlx prepare --workspace --check'
 
 e2e: build
 	bash scripts/e2e.sh

@@ -31,7 +31,6 @@ rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target
 installed=$(cargo install --list)
 echo "$installed" | grep -q '^cargo-leptos v0.3.10' || cargo install cargo-leptos --version 0.3.10 --locked
 echo "$installed" | grep -q '^wasm-bindgen-cli v0.2.130' || cargo install wasm-bindgen-cli --version 0.2.130
-echo "$installed" | grep -q '^sqlx-cli v0.8' || cargo install sqlx-cli --version '^0.8' --no-default-features --features postgres,rustls --locked
 
 # tailwindcss and wasm-opt come from npm, never from a download (see DESIGN.md).
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]; then
@@ -45,6 +44,9 @@ if [ "$want_e2e" = "--bench" ]; then
 fi
 
 if [ "$want_e2e" = "--e2e" ]; then
+  # Only tests and development need these (`make run` does not): the .sqlx/ check and the test runner.
+  echo "$installed" | grep -q '^sqlx-cli v0.8' || cargo install sqlx-cli --version '^0.8' --no-default-features --features postgres,rustls --locked
+  command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --version '^0.9' --locked
   apt_install chromium curl
   # The REST API check installs its Python tools into a venv of its own.
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv

@@ -1,20 +1,39 @@
 #!/usr/bin/env bash
 # The whole suite (lint, Rust unit + integration tests, Playwright e2e, REST API conformance),
-# ending with one summary line `N passed, M failed` that counts every test that ran.
+# ending with a timing line per phase and one summary line `N passed, M failed` that counts every
+# test that ran. CI's budget (README): cold ≤ 40 min, warm ≤ 15 min.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp /tmp/ward-test-log.XXXXXX)
 trap 'rm -f "$log"' EXIT
-make --no-print-directory lint test-rust e2e api-check 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+status=0
+timings=()
+phase() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  "$@" 2>&1 | tee -a "$log"
+  local rc=${PIPESTATUS[0]}
+  timings+=("$name $((SECONDS - start))s")
+  [ "$rc" -eq 0 ] || status=$rc
+}
+# Builds are phases of their own so the figures show where the time goes.
+phase lint make --no-print-directory lint
+phase debug-build cargo build -p server
+phase tests make --no-print-directory test-rust
+phase release-build cargo leptos build --release
+phase e2e bash scripts/e2e.sh
+phase api-check bash scripts/api-check.sh
 counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
+  /^ +Summary \[.*tests? run:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
   /^ +[0-9]+ passed \(/ { p += $1 }
   /^ +[0-9]+ failed$/ { f += $1 }
   /^api-check: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
   END { printf "%d %d", p, f }')
 read -r passed failed <<<"$counts"
 echo
+echo "make test timing: ${timings[*]} (total ${SECONDS}s)" | sed 's/s \([a-z]\)/s · \1/g'
 echo "make test: $passed passed, $failed failed"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "no test ran" >&2
