@@ -196,7 +196,12 @@ async fn a_new_password_from_a_recovery_link_ends_every_session() {
     let link = app::ssr::tokens::recovery_link(&app.pool, None, jane, "reset-password")
         .await
         .expect("link");
-    let token = link.path.rsplit_once("token=").expect("token").1.to_string();
+    let token = link
+        .path
+        .rsplit_once("token=")
+        .expect("token")
+        .1
+        .to_string();
 
     let lost = app.new_browser();
     let view = lost.load_flow("reset-password", &[("token", &token)]).await;
