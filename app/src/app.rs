@@ -41,6 +41,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             .to_ascii_lowercase()
             .contains("</style"))
     .then(|| brand.form.custom_css.clone());
+    #[cfg(feature = "ssr")]
+    crate::ssr::csp::attach();
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -52,8 +55,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
-                <style id="brand-vars" inner_html=vars></style>
-                {custom_css.map(|css| view! { <style id="brand-css" inner_html=css></style> })}
+                <style id="brand-vars" nonce=nonce.clone() inner_html=vars></style>
+                {custom_css.map(|css| view! { <style id="brand-css" nonce=nonce inner_html=css></style> })}
             </head>
             <body class="min-h-screen bg-slate-100 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                 <App/>

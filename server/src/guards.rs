@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-fn peer(req: &Request) -> SocketAddr {
+pub(crate) fn peer(req: &Request) -> SocketAddr {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0)

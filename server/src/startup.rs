@@ -218,6 +218,11 @@ pub fn build_router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::limits::bound_body,
+        ))
+        .layer(axum::middleware::from_fn(crate::headers::security))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             request_id::assign,
         ))
         .layer(CompressionLayer::new())

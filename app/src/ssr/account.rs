@@ -4,6 +4,7 @@ use crate::ssr::audit::{self, Actor};
 use crate::ssr::crypto::password;
 use crate::ssr::events::{self, NewEvent};
 use crate::ssr::settings;
+use crate::ssr::throttle;
 use crate::ssr::users::{self, User};
 use crate::types::directory::Saved;
 use crate::types::flow::FieldErrors;
@@ -118,20 +119,36 @@ pub async fn change_password(
     repeat: &str,
 ) -> Result<Saved<()>> {
     let stored = users::password_hash(pool, me.id).await?;
-    if current.len() > 1024 || !password::verify(current, stored).await? {
+    let attempt = throttle::Attempt {
+        username: &me.username,
+        ip,
+    };
+    let verify = async { Ok(current.len() <= 1024 && password::verify(current, stored).await?) };
+    let (message, reason) = match throttle::check(pool, attempt, verify).await? {
+        throttle::Verdict::Valid => (None, ""),
+        throttle::Verdict::Invalid => (
+            Some("This is not your current password.".to_string()),
+            "wrong current password when changing the password",
+        ),
+        throttle::Verdict::Wait(seconds) => (
+            Some(throttle::wait_message(seconds)),
+            "throttled while changing the password",
+        ),
+    };
+    if let Some(message) = message {
         events::record(
             pool,
             NewEvent {
                 action: events::action::LOGIN_FAILED,
                 user: Some((me.id, &me.username)),
                 client_ip: Some(ip),
-                context: json!({ "reason": "wrong current password when changing the password" }),
+                context: json!({ "reason": reason }),
             },
         )
         .await?;
         return Ok(Saved::Invalid(FieldErrors::from([(
             "current".into(),
-            "This is not your current password.".into(),
+            message,
         )])));
     }
     if let Err(m) = check_new_password(&new) {

@@ -20,7 +20,14 @@ pub enum Error {
     Session(#[from] tower_sessions::session::Error),
     #[error("{0}")]
     Internal(String),
+    /// Too much work queued (password hashing): try again in a few seconds (HTTP 429).
+    #[error("{BUSY}")]
+    Busy,
 }
+
+pub const BUSY: &str = "Too many sign-in attempts right now. Try again in a few seconds.";
+/// Seconds a client is told to wait after [`Error::Busy`].
+pub const BUSY_RETRY_AFTER: u64 = 5;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -39,6 +46,7 @@ impl Error {
             Error::Unauthenticated => ServerFnError::new("Please sign in."),
             Error::Forbidden => ServerFnError::new("You may not do this."),
             Error::Invalid(msg) | Error::Field(_, msg) => ServerFnError::new(msg),
+            Error::Busy => ServerFnError::new(BUSY),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ServerFnError::new("Something went wrong on our side. Please try again.")

@@ -14,6 +14,8 @@ pub enum ApiError {
     Forbidden,
     NotFound,
     Fields(FieldErrors),
+    /// Too many sign-in attempts queued: 429 with Retry-After.
+    Busy,
     Internal,
 }
 
@@ -34,6 +36,7 @@ impl From<app::ssr::Error> for ApiError {
             Error::Forbidden => Self::Forbidden,
             Error::Field(field, message) => Self::field(&field, message),
             Error::Invalid(message) => Self::field("non_field_errors", message),
+            Error::Busy => Self::Busy,
             other => {
                 tracing::error!(error = %other, "api request failed");
                 Self::Internal
@@ -71,6 +74,14 @@ impl IntoResponse for ApiError {
                     .map(|(field, message)| (field, json!([message])))
                     .collect();
                 (StatusCode::BAD_REQUEST, Json(Value::Object(body))).into_response()
+            }
+            Self::Busy => {
+                let mut res = detail(StatusCode::TOO_MANY_REQUESTS, app::ssr::error::BUSY);
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(app::ssr::error::BUSY_RETRY_AFTER),
+                );
+                res
             }
             Self::Internal => detail(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -246,6 +246,10 @@ async fn requests_get_the_brand_of_their_host() {
     for host in ["b.example", "B.Example:8443", "login.b.example"] {
         let page = get_on(&anonymous, host, "/if/flow/default-authentication-flow/").await;
         assert_eq!(page.status(), 200, "{host}");
+        let policy = page.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .to_string();
         let html = page.text().await.expect("html");
         assert!(html.contains("Brand B Title"), "{host}: {html}");
         assert!(html.contains(":root{--ward-primary:#12ab34}"), "{html}");
@@ -258,9 +262,13 @@ async fn requests_get_the_brand_of_their_host() {
             "{html}"
         );
         assert!(html.contains("https://b.example/help"), "{html}");
-        // The custom CSS comes after Ward's stylesheet, unescaped.
+        // The custom CSS comes after Ward's stylesheet, unescaped, with the nonce the page's
+        // Content-Security-Policy allows.
+        let nonce = crate::headers::nonce_of(&policy).expect("nonce");
         let css = html
-            .find("<style id=\"brand-css\">main > div { border-color: #12ab34; }</style>")
+            .find(&format!(
+                "<style id=\"brand-css\" nonce=\"{nonce}\">main > div {{ border-color: #12ab34; }}</style>"
+            ))
             .expect("custom css");
         let sheet = html.find("/pkg/ward.css").expect("stylesheet");
         assert!(sheet < css);

@@ -109,6 +109,24 @@ impl TestApp {
         }
     }
 
+    /// A second browser whose requests come through the (trusted) test proxy from `ip`.
+    pub fn browser_at(&self, ip: &str) -> TestApp {
+        let jar = Arc::new(Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("X-Forwarded-For", ip.parse().expect("header value"));
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        TestApp {
+            client,
+            jar,
+            ..self.new_browser()
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

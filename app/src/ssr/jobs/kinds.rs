@@ -77,6 +77,7 @@ pub async fn expired_cleanup(pool: &PgPool, _job: &Job) -> Result<()> {
     sqlx::query!("delete from workers where last_seen < now() - interval '1 day'")
         .execute(pool)
         .await?;
+    crate::ssr::throttle::forget_old(pool).await?;
     Ok(())
 }
 

@@ -1,9 +1,11 @@
-//! Checks the password of the identified user. Unknown user and wrong password take the same
-//! time and give the same message.
+//! Checks the password of the identified user, through the sign-in throttle. Unknown user and
+//! wrong password take the same time and give the same message.
 use super::{Form, Outcome, Stage, StageCtx, field_error};
 use crate::ssr::crypto::password;
+use crate::ssr::error::{BUSY, BUSY_RETRY_AFTER};
 use crate::ssr::events::{self, NewEvent, action};
-use crate::ssr::{Result, tokens, users};
+use crate::ssr::throttle::{self, Attempt, Verdict};
+use crate::ssr::{Error, Result, tokens, users};
 use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -100,33 +102,55 @@ impl Stage for Password {
             Some(id) => users::password_hash(ctx.pool, id).await?,
             None => None,
         };
-        // Both checks always run, so a stage with app passwords takes as long either way.
-        let by_password = password::verify(given.clone(), stored).await? && self.uses(INBUILT);
-        let by_token = match ctx.flow.pending_user {
-            Some(id) if self.uses(TOKEN) => {
-                tokens::app_password_user(ctx.pool, &given).await? == Some(id)
-            }
-            _ => false,
-        };
-        if by_password || by_token {
-            return Ok(Outcome::Next);
-        }
-        ctx.flow.failed_attempts += 1;
         let uid = ctx.flow.pending_uid.clone().unwrap_or_default();
+        let pending = ctx.flow.pending_user;
+        let pool = ctx.pool;
+        let use_token = self.uses(TOKEN);
+        let use_password = self.uses(INBUILT);
+        let verify = async {
+            // Both checks always run, so a stage with app passwords takes as long either way.
+            let by_password = password::verify(given.clone(), stored).await? && use_password;
+            let by_token = match pending {
+                Some(id) if use_token => tokens::app_password_user(pool, &given).await? == Some(id),
+                _ => false,
+            };
+            Ok(by_password || by_token)
+        };
+        let attempt = Attempt {
+            username: &uid,
+            ip: ctx.client.ip,
+        };
+        let refusal = match throttle::check(ctx.pool, attempt, verify).await {
+            Ok(Verdict::Valid) => return Ok(Outcome::Next),
+            Ok(Verdict::Invalid) => None,
+            Ok(Verdict::Wait(seconds)) => Some((throttle::wait_message(seconds), seconds)),
+            Err(Error::Busy) => Some((BUSY.to_string(), BUSY_RETRY_AFTER)),
+            Err(e) => return Err(e),
+        };
         let known = match ctx.flow.pending_user {
             Some(id) => users::get(ctx.pool, id).await?.map(|u| (u.id, u.username)),
             None => None,
         };
+        let mut context =
+            serde_json::json!({ "username": uid, "stage": "password", "flow": ctx.flow_slug });
+        if let Some((_, seconds)) = &refusal {
+            // Not checked, so not a wrong password: the flow's own attempt count stays.
+            context["throttled"] = serde_json::json!({ "retry_after": seconds });
+        }
         events::record(
             ctx.pool,
             NewEvent {
                 action: action::LOGIN_FAILED,
                 user: known.as_ref().map(|(id, name)| (*id, name.as_str())),
                 client_ip: Some(ctx.client.ip),
-                context: serde_json::json!({ "username": uid, "stage": "password", "flow": ctx.flow_slug }),
+                context,
             },
         )
         .await?;
+        if let Some((message, _)) = refusal {
+            return Ok(Self::show(ctx, field_error("password", message)));
+        }
+        ctx.flow.failed_attempts += 1;
         if self.failed_attempts_before_cancel > 0
             && ctx.flow.failed_attempts >= self.failed_attempts_before_cancel
         {
