@@ -45,6 +45,7 @@ api-check: build
 bench: build
 	bash scripts/setup.sh --bench
 	bash bench/foundation.sh
+	python3 bench/footprint.py
 	cargo build -p server
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench directory
 
