@@ -4,7 +4,7 @@
 use crate::ssr::{Error, Result};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::sync::{LazyLock, Mutex};
+use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -43,28 +43,17 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-/// Argon2's working memory, kept between runs: at most one set per slot is in use. Allocating
-/// 19 MiB per run and freeing it left the memory resident in glibc's per-thread arenas, so 200
-/// concurrent sign-ins grew the process by over 600 MiB although only two ran at a time.
-static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
-
+/// Runs `work` on Argon2's working memory for one run, given back to the OS when it ends.
+/// glibc serves an allocation above its largest mmap threshold (32 MiB on 64-bit) with a mapping
+/// of its own and unmaps it on free; a smaller one, once such a block has been freed, comes from
+/// the per-thread arenas, which keep it (200 concurrent sign-ins then held 668 MiB although two
+/// ran at a time). So the run reserves 33 MiB and touches only the blocks it uses: the untouched
+/// rest costs no memory. Other allocators return blocks this large to the OS as well.
 fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    let mut memory = MEMORY
-        .lock()
-        .ok()
-        .and_then(|mut kept| kept.pop())
-        .unwrap_or_default();
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
-    }
-    let out = work(&mut memory[..blocks]);
-    // A stored hash with a larger cost (imported) must not grow what is kept for good.
-    if memory.len() <= Params::DEFAULT_M_COST as usize
-        && let Ok(mut kept) = MEMORY.lock()
-    {
-        kept.push(memory);
-    }
-    out
+    const RESERVE_BLOCKS: usize = 33 * 1024;
+    let mut memory: Vec<Block> = Vec::with_capacity(blocks.max(RESERVE_BLOCKS));
+    memory.resize(blocks, Block::default());
+    work(&mut memory)
 }
 
 fn hash_sync(password: &str) -> Result<PasswordHashString> {
