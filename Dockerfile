@@ -1,7 +1,7 @@
 # Ward container image, two stages:
 # - builder: has the Rust toolchain, the wasm target, cargo-leptos, the wasm-bindgen CLI and Node
 #   (tailwindcss and wasm-opt come from npm; nothing downloads a binary) to run
-#   `cargo leptos build --release`, which makes the server binary and the static site (wasm, js, css).
+#   `cargo leptos build --release --split --precompress`, which makes the server binary and the static site (wasm, js, css).
 # - runtime: a slim Debian with only what `ward` needs at run time: PostgreSQL's server binaries for
 #   the zero-config embedded cluster (unused when WARD_DATABASE_URL is set), CA certificates, the
 #   binary and the site. No compilers or Node in the final image.
@@ -44,9 +44,9 @@ ENV SQLX_OFFLINE=true
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/app/target,sharing=locked \
-    PATH=/app/node_modules/.bin:$PATH SQLX_OFFLINE=true cargo leptos build --release \
+    PATH=/app/node_modules/.bin:$PATH SQLX_OFFLINE=true cargo leptos build --release --split --precompress \
     && mkdir -p /out \
-    && cp target/release/ward /out/ward \
+    && cp target/release/ward target/release/hash.txt /out/ \
     && cp -r target/site /out/site
 
 
@@ -63,7 +63,8 @@ RUN apt-get update \
     && mkdir -p /data \
     && chmod 755 /data
 
-COPY --from=builder /out/ward /usr/local/bin/ward
+# hash.txt names the content-hashed assets; Leptos reads it from beside the binary.
+COPY --from=builder /out/ward /out/hash.txt /usr/local/bin/
 COPY --from=builder /out/site /app/site
 
 WORKDIR /app

@@ -15,14 +15,18 @@ setup:
 setup-e2e:
 	bash scripts/setup.sh --e2e
 
+# --split: the admin and the portal load their own WebAssembly chunks (flow pages stay small);
+# --precompress: brotli and gzip copies of every asset, served as they are (src/assets.rs).
+LEPTOS_BUILD := cargo leptos build --release --split --precompress
+
 build: setup
-	cargo leptos build --release
+	$(LEPTOS_BUILD)
 
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/ward serve
 
 test: setup-e2e
-	bash scripts/test-all.sh
+	LEPTOS_BUILD="$(LEPTOS_BUILD)" bash scripts/test-all.sh
 
 lint:
 	cargo fmt --all --check
@@ -44,7 +48,6 @@ api-check: build
 
 bench: build
 	bash scripts/setup.sh --bench
-	bash bench/foundation.sh
 	python3 bench/footprint.py
 	cargo build -p server
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench directory

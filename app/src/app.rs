@@ -1,15 +1,13 @@
 //! The HTML shell and the router.
-use crate::pages::admin::{
-    events::AdminEvents, groups::AdminGroups, sessions::AdminSessions,
-    user_detail::AdminUserDetail, users::AdminUsers,
-};
-use crate::pages::{
-    admin::dashboard::AdminDashboard, flow::FlowPage, not_found::NotFound, user::portal::UserPortal,
-};
+//!
+//! Only the flow pages (sign-in, enrollment, recovery) are in the WebAssembly every page loads;
+//! the admin interface and the user portal are lazy routes, split out by `cargo leptos build
+//! --split` into a chunk each, fetched when one of their pages is first opened.
+use crate::pages::{flow::FlowPage, not_found::NotFound};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, LazyRoute, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -53,6 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href=icon type=icon_type/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
                 <style id="brand-vars" nonce=nonce.clone() inner_html=vars></style>
@@ -80,26 +79,184 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/ward.css"/>
         <Title text="Ward"/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/if/flow/:slug/") view=FlowPage ssr=SsrMode::Async/>
-                <Route path=path!("/if/user/") view=UserPortal ssr=SsrMode::Async/>
-                <Route path=path!("/if/user/settings/") view=crate::pages::user::settings::UserSettings ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/") view=AdminDashboard ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/users/") view=AdminUsers ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/users/:id/") view=AdminUserDetail ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/groups/") view=AdminGroups ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/events/") view=AdminEvents ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/sessions/") view=AdminSessions ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/tokens/") view=crate::pages::admin::tokens::AdminTokens ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/system/brands/") view=crate::pages::admin::brands::AdminBrands ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/system/certificates/") view=crate::pages::admin::certs::AdminCerts ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/system/blueprints/") view=crate::pages::admin::blueprints::AdminBlueprints ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/system/tasks/") view=crate::pages::admin::tasks::AdminTasks ssr=SsrMode::Async/>
-                <Route path=path!("/if/admin/system/settings/") view=crate::pages::admin::settings::AdminSettings ssr=SsrMode::Async/>
+                <Route path=path!("/if/user/") view={Lazy::<UserPortalRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/user/settings/") view={Lazy::<UserSettingsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/") view={Lazy::<AdminDashboardRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/users/") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/users/:id/") view={Lazy::<AdminUserDetailRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/groups/") view={Lazy::<AdminGroupsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/events/") view={Lazy::<AdminEventsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/sessions/") view={Lazy::<AdminSessionsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/tokens/") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/brands/") view={Lazy::<AdminBrandsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/certificates/") view={Lazy::<AdminCertsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/blueprints/") view={Lazy::<AdminBlueprintsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/tasks/") view={Lazy::<AdminTasksRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/system/settings/") view={Lazy::<AdminSettingsRoute>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
 }
+
+/// The pages outside the flows, each rendered by the chunk of its interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    UserPortal,
+    UserSettings,
+    AdminDashboard,
+    AdminUsers,
+    AdminUserDetail,
+    AdminGroups,
+    AdminEvents,
+    AdminSessions,
+    AdminTokens,
+    AdminBrands,
+    AdminCerts,
+    AdminBlueprints,
+    AdminTasks,
+    AdminSettings,
+}
+
+/// The portal's part of the WebAssembly: one split point, so one chunk for all its pages.
+#[lazy]
+fn portal_page(page: Page) -> AnyView {
+    use crate::pages::user::{portal::UserPortal, settings::UserSettings};
+    match page {
+        Page::UserSettings => view! { <UserSettings/> }.into_any(),
+        _ => view! { <UserPortal/> }.into_any(),
+    }
+}
+
+/// The admin interface's part: one split point for all its pages (a split point per page made
+/// over a hundred small chunks that together weighed more than the code they held).
+#[lazy]
+fn admin_page(page: Page) -> AnyView {
+    use crate::pages::admin::*;
+    match page {
+        Page::AdminUsers => view! { <users::AdminUsers/> }.into_any(),
+        Page::AdminUserDetail => view! { <user_detail::AdminUserDetail/> }.into_any(),
+        Page::AdminGroups => view! { <groups::AdminGroups/> }.into_any(),
+        Page::AdminEvents => view! { <events::AdminEvents/> }.into_any(),
+        Page::AdminSessions => view! { <sessions::AdminSessions/> }.into_any(),
+        Page::AdminTokens => view! { <tokens::AdminTokens/> }.into_any(),
+        Page::AdminBrands => view! { <brands::AdminBrands/> }.into_any(),
+        Page::AdminCerts => view! { <certs::AdminCerts/> }.into_any(),
+        Page::AdminBlueprints => view! { <blueprints::AdminBlueprints/> }.into_any(),
+        Page::AdminTasks => view! { <tasks::AdminTasks/> }.into_any(),
+        Page::AdminSettings => view! { <settings::AdminSettings/> }.into_any(),
+        _ => view! { <dashboard::AdminDashboard/> }.into_any(),
+    }
+}
+
+/// A lazy route for a page that loads its own data: the router fetches the interface's chunk
+/// (once), then the page starts its resources. The chunk must be in before hydration reaches
+/// the page (`preload`, awaited by the router), or the page would hydrate as still loading.
+macro_rules! lazy_page {
+    ($route:ident, $chunk:ident, $preload:ident, $page:expr) => {
+        pub struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                $chunk($page).await
+            }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
+        }
+    };
+}
+
+lazy_page!(
+    UserPortalRoute,
+    portal_page,
+    __preload_portal_page,
+    Page::UserPortal
+);
+lazy_page!(
+    UserSettingsRoute,
+    portal_page,
+    __preload_portal_page,
+    Page::UserSettings
+);
+lazy_page!(
+    AdminDashboardRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminDashboard
+);
+lazy_page!(
+    AdminUsersRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminUsers
+);
+lazy_page!(
+    AdminUserDetailRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminUserDetail
+);
+lazy_page!(
+    AdminGroupsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminGroups
+);
+lazy_page!(
+    AdminEventsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminEvents
+);
+lazy_page!(
+    AdminSessionsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminSessions
+);
+lazy_page!(
+    AdminTokensRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminTokens
+);
+lazy_page!(
+    AdminBrandsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminBrands
+);
+lazy_page!(
+    AdminCertsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminCerts
+);
+lazy_page!(
+    AdminBlueprintsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminBlueprints
+);
+lazy_page!(
+    AdminTasksRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminTasks
+);
+lazy_page!(
+    AdminSettingsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminSettings
+);

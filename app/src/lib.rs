@@ -14,5 +14,6 @@ pub mod ssr;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: when the page is an admin or portal route, its chunk loads before hydration.
+    leptos::mount::hydrate_lazy(app::App);
 }

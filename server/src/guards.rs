@@ -119,7 +119,12 @@ pub async fn interfaces(
         if let Err(e) = events::record(&state.pool, event).await {
             tracing::error!(error = %e, "could not record event");
         }
-        return (StatusCode::FORBIDDEN, Html(FORBIDDEN_PAGE)).into_response();
+        let css = crate::assets::stylesheet_href(&state.leptos_options);
+        return (
+            StatusCode::FORBIDDEN,
+            Html(FORBIDDEN_PAGE.replace("{stylesheet}", &css)),
+        )
+            .into_response();
     }
     next.run(req).await
 }
@@ -133,7 +138,7 @@ pub fn found(location: &str) -> Response {
 }
 
 const FORBIDDEN_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Forbidden – Ward</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/pkg/ward.css"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="{stylesheet}"></head>
 <body class="min-h-screen bg-slate-100 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
 <main class="mx-auto flex min-h-screen max-w-md flex-col items-center justify-center gap-3 p-6 text-center">
 <p class="text-6xl font-bold text-slate-400">403</p><h1 class="text-xl font-semibold">Forbidden</h1>

@@ -1,4 +1,5 @@
 //! The `ward` server: configuration, the router, protocol endpoints and the CLI.
+pub mod assets;
 pub mod brand;
 pub mod cli;
 pub mod config;

@@ -6,7 +6,6 @@ use app::ssr::state::Settings;
 use app::ssr::{AppState, db, flows, system};
 use axum::Router;
 use axum::routing::get;
-use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,7 +75,9 @@ impl Application {
         };
         let state = AppState {
             pool,
-            leptos_options: leptos_options(),
+            leptos_options: crate::assets::leptos_options(
+                std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()),
+            ),
             settings: Arc::new(Settings {
                 trusted_proxies: config.trusted_proxies.clone(),
                 started: std::time::Instant::now(),
@@ -166,6 +167,14 @@ impl Application {
     }
 }
 
+async fn pkg(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
+    crate::assets::serve(&root, req).await
+}
+
 /// The whole HTTP surface. Pure: no I/O until a request comes.
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(app::app::App);
@@ -185,6 +194,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/-/health/ready/", get(health::ready))
         .route("/if/admin/events/export", get(exports::events))
         .route("/media/brands/{file}", get(crate::media::brand_file))
+        .route("/pkg/{*file}", get(pkg))
         .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,
@@ -227,15 +237,6 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .with_state(state)
-}
-
-fn leptos_options() -> LeptosOptions {
-    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
-    LeptosOptions::builder()
-        .output_name("ward")
-        .site_root(site_root)
-        .site_pkg_dir("pkg")
-        .build()
 }
 
 /// A listener on `addr`, or one sentence saying which setting to change (`setting`; metrics

@@ -1,0 +1,75 @@
+import { expect, Page, Response, test } from "@playwright/test";
+import { ADMIN, hydrated } from "./helpers";
+
+// Issue 12: a flow page loads only the main WebAssembly; the admin and the portal fetch their
+// own chunks (split_*/chunk_* under /pkg/) when one of their pages opens.
+const LAZY_CHUNK = /\/pkg\/(split|chunk)_[^/]*\.wasm$/;
+
+/** Every response the page receives from now on, with the body size as sent (compressed). */
+function recordNetwork(page: Page): { url: string; bytes: number }[] {
+  const seen: { url: string; bytes: number }[] = [];
+  page.on("response", async (res: Response) => {
+    const sizes = await res.request().sizes().catch(() => null);
+    seen.push({ url: new URL(res.url()).pathname, bytes: sizes?.responseBodySize ?? 0 });
+  });
+  return seen;
+}
+
+test("the login page hydrates on the main WebAssembly alone and signs in", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const network = recordNetwork(page);
+
+  await page.goto("/if/flow/default-authentication-flow/");
+  await hydrated(page);
+  await page.waitForLoadState("networkidle");
+  const wasm = network.filter((r) => r.url.endsWith(".wasm"));
+  expect(wasm.map((r) => r.url)).toHaveLength(1);
+  expect(wasm[0].url).toMatch(/^\/pkg\/ward\.[A-Za-z0-9_-]{22}\.wasm$/);
+  expect(network.filter((r) => LAZY_CHUNK.test(r.url))).toEqual([]);
+  const total = network.reduce((sum, r) => sum + r.bytes, 0);
+  // The budget itself is checked by scripts/footprint-check.sh; the browser's figure is logged.
+  console.log(`login page: ${network.length} responses, ${total} bytes as sent`);
+  expect(total).toBeGreaterThan(0);
+
+  // The hydrated login works: identification, password, then the portal, whose code is a chunk
+  // of its own fetched only now.
+  await page.locator("#field-uid_field").fill(ADMIN.username);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.locator("#field-password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/if\/user\/$/);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "My applications" })).toBeVisible();
+  await expect.poll(() => network.filter((r) => LAZY_CHUNK.test(r.url)).length).toBeGreaterThan(0);
+  await context.close();
+});
+
+test("an admin page loads its chunk lazily, hydrates and works", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/if/flow/default-authentication-flow/");
+  await hydrated(page);
+  await page.locator("#field-uid_field").fill(ADMIN.username);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.locator("#field-password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/if\/user\/$/);
+
+  const network = recordNetwork(page);
+  await page.goto("/if/admin/users/");
+  await hydrated(page);
+  const chunks = network.filter((r) => LAZY_CHUNK.test(r.url)).map((r) => r.url);
+  expect(chunks.length).toBeGreaterThan(0);
+  // Hashed names are cached for a year.
+  const res = await page.request.get(chunks[0]);
+  expect(res.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  // The page's own code runs: a client-side toggle opens the new-user form, whose validation
+  // answers beside the field.
+  await page.locator("#create-user").click();
+  await page.locator("#new-user-username").fill("footprint-user");
+  await page.locator("#new-user-email").fill("not-an-email");
+  await page.locator("form button[type=submit]").click();
+  await expect(page.locator("#new-user-email-error")).toHaveText("Please enter a valid email address.");
+  await context.close();
+});
