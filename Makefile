@@ -16,17 +16,15 @@ setup-e2e:
 	bash scripts/setup.sh --e2e
 
 # --split: the admin and the portal load their own WebAssembly chunks (flow pages stay small);
-# --precompress: brotli and gzip copies of every asset, served as they are (src/assets.rs).
-LEPTOS_BUILD := cargo leptos build --release --split --precompress
-
+# --precompress: brotli and gzip copies of every asset, served as they are (server/src/assets.rs).
 build: setup
-	$(LEPTOS_BUILD)
+	cargo leptos build --release --split --precompress
 
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/ward serve
 
 test: setup-e2e
-	LEPTOS_BUILD="$(LEPTOS_BUILD)" bash scripts/test-all.sh
+	bash scripts/test-all.sh
 
 lint:
 	cargo fmt --all --check

@@ -21,7 +21,7 @@ phase() {
 phase lint make --no-print-directory lint
 phase debug-build cargo build -p server
 phase tests make --no-print-directory test-rust
-phase release-build ${LEPTOS_BUILD:-cargo leptos build --release --split --precompress}
+phase release-build make --no-print-directory build
 phase e2e bash scripts/e2e.sh
 phase api-check bash scripts/api-check.sh
 counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
