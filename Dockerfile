@@ -1,7 +1,8 @@
 # Ward container image, two stages:
 # - builder: has the Rust toolchain, the wasm target, cargo-leptos, the wasm-bindgen CLI and Node
 #   (tailwindcss and wasm-opt come from npm; nothing downloads a binary) to run
-#   `cargo leptos build --release --split --precompress`, which makes the server binary and the static site (wasm, js, css).
+#   `cargo leptos build --release --split --precompress`, which makes the server binary and the static
+#   site (wasm, js, css), then scripts/flow-client.sh, the flow pages' own small client.
 # - runtime: a slim Debian with only what `ward` needs at run time: PostgreSQL's server binaries for
 #   the zero-config embedded cluster (unused when WARD_DATABASE_URL is set), CA certificates, the
 #   binary and the site. No compilers or Node in the final image.
@@ -35,16 +36,22 @@ COPY Cargo.toml Cargo.lock ./
 COPY .sqlx ./.sqlx
 COPY app ./app
 COPY server ./server
+COPY flow-client ./flow-client
+COPY scripts/flow-client.sh scripts/pack-flow-client.mjs ./scripts/
 COPY style ./style
 COPY public ./public
 
 # The cache mounts keep downloaded crates and compiled dependencies between builds; they are not
 # part of the image, so the results are copied out in the same step.
 ENV SQLX_OFFLINE=true
+# As .cargo/config.toml (not copied: it names the mold linker): Leptos's erase_components for the
+# server and the browser alike, so what the server renders is what the browser hydrates.
+ENV RUSTFLAGS="--cfg erase_components"
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/app/target,sharing=locked \
     PATH=/app/node_modules/.bin:$PATH SQLX_OFFLINE=true cargo leptos build --release --split --precompress \
+    && PATH=/app/node_modules/.bin:$PATH bash scripts/flow-client.sh \
     && mkdir -p /out \
     && cp target/release/ward target/release/hash.txt /out/ \
     && cp -r target/site /out/site

@@ -17,8 +17,10 @@ setup-e2e:
 
 # --split: the admin and the portal load their own WebAssembly chunks (flow pages stay small);
 # --precompress: brotli and gzip copies of every asset, served as they are (server/src/assets.rs).
+# Then the flow pages' own small client (flow-client/), which they load instead of the app.
 build: setup
 	cargo leptos build --release --split --precompress
+	bash scripts/flow-client.sh
 
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/ward serve
@@ -28,7 +30,8 @@ test: setup-e2e
 
 lint:
 	cargo fmt --all --check
-	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p server -p flow-client --all-targets -- -D warnings
+	cargo clippy -p flow-client --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # Unit and integration tests (cargo nextest: one process per test, I/O-bound tests in parallel)

@@ -38,4 +38,4 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 cd end2end
-BASE_URL="http://127.0.0.1:$port" SMTP_SINK_DIR="$dir/mail" npx playwright test || { tail -50 "$dir/ward.log"; exit 1; }
+BASE_URL="http://127.0.0.1:$port" SMTP_SINK_DIR="$dir/mail" npx playwright test "$@" || { tail -50 "$dir/ward.log"; exit 1; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite (lint, Rust unit + integration tests, Playwright e2e, REST API conformance),
-# ending with a timing line per phase and one summary line `N passed, M failed` that counts every
-# test that ran. CI's budget (README): cold ≤ 40 min, warm ≤ 15 min.
+# The whole suite (lint, Rust unit + integration tests, Playwright e2e, the footprint budgets, REST
+# API conformance), ending with a timing line per phase and one summary line `N passed, M failed`
+# that counts every test that ran (each footprint budget counts as one). CI's budget (README):
+# cold ≤ 40 min, warm ≤ 15 min.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp /tmp/ward-test-log.XXXXXX)
@@ -23,6 +24,7 @@ phase debug-build cargo build -p server
 phase tests make --no-print-directory test-rust
 phase release-build make --no-print-directory build
 phase e2e bash scripts/e2e.sh
+phase footprint bash scripts/footprint-check.sh
 phase api-check bash scripts/api-check.sh
 counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
@@ -30,6 +32,8 @@ counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^ +[0-9]+ passed \(/ { p += $1 }
   /^ +[0-9]+ failed$/ { f += $1 }
   /^api-check: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+  /\(budget [^,]+, ok\)$/ { p += 1 }
+  /\(budget [^,]+, OVER\)$/ { f += 1 }
   END { printf "%d %d", p, f }')
 read -r passed failed <<<"$counts"
 echo

@@ -1,9 +1,11 @@
 //! The HTML shell and the router.
 //!
-//! Only the flow pages (sign-in, enrollment, recovery) are in the WebAssembly every page loads;
-//! the admin interface and the user portal are lazy routes, split out by `cargo leptos build
-//! --split` into a chunk each, fetched when one of their pages is first opened.
-use crate::pages::{flow::FlowPage, not_found::NotFound};
+//! The flow pages (sign-in, enrollment, recovery) are rendered on the server and taken over by
+//! the small flow client (`flow-client/`), not hydrated: the Leptos runtime alone outweighs a
+//! login page's budget. The other pages hydrate; the admin interface and the user portal are
+//! lazy routes, split out by `cargo leptos build --split` into a chunk each, fetched when one of
+//! their pages is first opened.
+use crate::pages::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
@@ -42,6 +44,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::ssr::csp::attach();
     let nonce = leptos::nonce::use_nonce();
+    // A flow page without the flow client (not built) stays plain HTML forms.
+    let scripts = if is_flow_page() {
+        use_context::<FlowClient>()
+            .map(|client| view! { <FlowClientScripts client nonce=nonce.clone()/> })
+            .into_any()
+    } else {
+        view! { <HydrationScripts options=options.clone()/> }.into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -52,7 +62,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href=icon type=icon_type/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet id="leptos" options=options.clone()/>
-                <HydrationScripts options/>
+                {scripts}
                 <MetaTags/>
                 <style id="brand-vars" nonce=nonce.clone() inner_html=vars></style>
                 {custom_css.map(|css| view! { <style id="brand-css" nonce=nonce inner_html=css></style> })}
@@ -62,6 +72,47 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The flow client's two files under `/pkg/`, as the build named them (the server provides this).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowClient {
+    pub js: String,
+    pub wasm: String,
+}
+
+/// Whether the page being rendered is a flow page (`/if/flow/<slug>/`).
+fn is_flow_page() -> bool {
+    #[cfg(feature = "ssr")]
+    return use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/if/flow/"));
+    #[cfg(not(feature = "ssr"))]
+    false
+}
+
+/// Loads the flow client: its module, started with its WebAssembly (both preloaded).
+#[component]
+fn FlowClientScripts(client: FlowClient, nonce: Option<leptos::nonce::Nonce>) -> impl IntoView {
+    let start = format!(
+        "import init from '{}';init({{module_or_path:'{}'}});",
+        client.js, client.wasm
+    );
+    view! {
+        <link rel="modulepreload" href=client.js.clone()/>
+        <link rel="preload" href=client.wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin=""/>
+        <script type="module" nonce=nonce inner_html=start></script>
+    }
+}
+
+/// A flow page opened from a hydrated page (a link the router caught): the server renders it.
+#[component]
+fn ServerRendered() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    });
 }
 
 #[component]
@@ -82,7 +133,7 @@ pub fn App() -> impl IntoView {
         <Title text="Ward"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/if/flow/:slug/") view=FlowPage ssr=SsrMode::Async/>
+                <Route path=path!("/if/flow/:slug/") view=FlowRoute ssr=SsrMode::Async/>
                 <Route path=path!("/if/user/") view={Lazy::<UserPortalRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/user/settings/") view={Lazy::<UserSettingsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/") view={Lazy::<AdminDashboardRoute>::new()} ssr=SsrMode::Async/>
@@ -101,6 +152,12 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// The flow page on the server; in the browser, a page to load from the server.
+#[cfg(feature = "ssr")]
+use crate::pages::flow::FlowPage as FlowRoute;
+#[cfg(not(feature = "ssr"))]
+use ServerRendered as FlowRoute;
 
 /// The pages outside the flows, each rendered by the chunk of its interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

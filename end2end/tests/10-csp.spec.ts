@@ -27,7 +27,7 @@ test("pages hydrate and work under the Content-Security-Policy, with no violatio
   expect(policy).toContain("frame-ancestors 'self'");
   await hydrated(page);
 
-  // The login runs on the hydrated app (server functions, client-side routing).
+  // The login runs on the flow client (fetch, in-place cards), then the portal on the app.
   await login(page, ADMIN.username, ADMIN.password);
   await expect(page).toHaveURL(/\/if\/user\/$/);
   await hydrated(page);

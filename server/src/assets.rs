@@ -44,6 +44,37 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
     }
 }
 
+/// The flow client's files (`scripts/flow-client.sh` builds them): hashed names from the
+/// `flow-js` and `flow-wasm` lines it adds to `hash.txt`, else plain `flow.js` and `flow.wasm`.
+/// None when they are not in the site, so flow pages stay plain forms.
+pub fn flow_client(options: &LeptosOptions) -> Option<app::app::FlowClient> {
+    let hashes = options
+        .hash_files
+        .then(hash_file)
+        .flatten()
+        .and_then(|path| std::fs::read_to_string(path).ok());
+    let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let Some((js, wasm)) = flow_client_files(&pkg, hashes.as_deref()) else {
+        tracing::warn!("the flow client is not built: flow pages are served as plain forms");
+        return None;
+    };
+    let url = |file: &str| format!("/{}/{file}", options.site_pkg_dir);
+    Some(app::app::FlowClient {
+        js: url(&js),
+        wasm: url(&wasm),
+    })
+}
+
+/// The flow client's file names in `pkg`, when both are there.
+fn flow_client_files(pkg: &Path, hashes: Option<&str>) -> Option<(String, String)> {
+    let name = |kind: &str, ext: &str| match hashes {
+        Some(text) => entry_hash(text, kind).map(|h| format!("flow.{h}.{ext}")),
+        None => Some(format!("flow.{ext}")),
+    };
+    let (js, wasm) = (name("flow-js", "js")?, name("flow-wasm", "wasm")?);
+    (pkg.join(&js).is_file() && pkg.join(&wasm).is_file()).then_some((js, wasm))
+}
+
 /// The hash `hash.txt` gives the entry file of kind `kind` (`js`, `wasm`, `css`).
 fn entry_hash(text: &str, kind: &str) -> Option<String> {
     text.lines().find_map(|line| {
@@ -119,6 +150,31 @@ mod tests {
         assert_eq!(entry_hash(text, "css").as_deref(), Some("ccc"));
         assert_eq!(entry_hash(text, "wasm").as_deref(), Some("bbb"));
         assert_eq!(entry_hash(text, "split"), None);
+    }
+
+    #[test]
+    fn the_flow_client_is_found_by_its_hashes_or_plain_names() {
+        let pkg = site().join("pkg");
+        assert_eq!(flow_client_files(&pkg, None), None);
+        std::fs::write(pkg.join("flow.js"), "js").expect("js");
+        std::fs::write(pkg.join("flow.wasm"), "wasm").expect("wasm");
+        assert_eq!(
+            flow_client_files(&pkg, None),
+            Some(("flow.js".into(), "flow.wasm".into()))
+        );
+        let hashes = "js: a\nflow-js: Q2xhc3NpY0hhc2hWYWx1ZQ\nflow-wasm: AAAAAAAAAAAAAAAAAAAA-_\n";
+        assert_eq!(
+            flow_client_files(&pkg, Some(hashes)),
+            None,
+            "hashed files missing"
+        );
+        std::fs::write(pkg.join("flow.Q2xhc3NpY0hhc2hWYWx1ZQ.js"), "js").expect("js");
+        std::fs::write(pkg.join("flow.AAAAAAAAAAAAAAAAAAAA-_.wasm"), "wasm").expect("wasm");
+        let (js, wasm) = flow_client_files(&pkg, Some(hashes)).expect("hashed files");
+        assert!(is_hashed(&js) && is_hashed(&wasm), "{js} {wasm}");
+        assert_eq!(js, "flow.Q2xhc3NpY0hhc2hWYWx1ZQ.js");
+        // A hash file from a build that did not write the flow client's lines.
+        assert_eq!(flow_client_files(&pkg, Some("js: a\nwasm: b\n")), None);
     }
 
     /// A site root with one hashed and one unhashed file, each with its compressed copies.

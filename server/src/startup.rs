@@ -188,6 +188,7 @@ pub fn build_router(state: AppState) -> Router {
             tower_sessions::cookie::time::Duration::days(1),
         ));
     let leptos_state = state.clone();
+    let flow_client = crate::assets::flow_client(&state.leptos_options);
     Router::new()
         .route("/", get(|| async { guards::found("/if/user/") }))
         .route("/-/health/live/", get(health::live))
@@ -199,7 +200,12 @@ pub fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(leptos_state.clone()),
+            move || {
+                leptos::prelude::provide_context(leptos_state.clone());
+                if let Some(client) = &flow_client {
+                    leptos::prelude::provide_context(client.clone());
+                }
+            },
             {
                 let options = state.leptos_options.clone();
                 move || app::app::shell(options.clone())

@@ -51,9 +51,9 @@ pub fn Field(
 }
 
 #[component]
-pub fn SubmitButton(#[prop(into)] label: String, pending: Signal<bool>) -> impl IntoView {
+pub fn SubmitButton(#[prop(into)] label: String) -> impl IntoView {
     view! {
-        <button type="submit" disabled=move || pending.get()
+        <button type="submit"
             class="w-full rounded-md bg-[var(--ward-primary,#4f46e5)] px-4 py-2 text-sm font-semibold text-white shadow hover:opacity-90 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:opacity-60 dark:focus:ring-offset-slate-900">
             {label}
         </button>

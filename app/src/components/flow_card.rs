@@ -1,9 +1,10 @@
-//! The flow's card: the current challenge as a form posting to the submit server fn. Without
-//! JavaScript the form posts and the server redirects back; hydrated, answers come back in place.
+//! The flow's card: the current challenge as a form posting to the submit server fn. Rendered on
+//! the server only: without JavaScript the form posts and the server redirects back; with it,
+//! the flow client (`flow-client/`) sends the answer and swaps the next card in place.
 use crate::api::flow::SubmitFlow;
 use crate::components::stages::StageView;
 use crate::types::brands::Brand;
-use crate::types::flow::{Challenge, FlowView};
+use crate::types::flow::FlowView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,34 +23,21 @@ pub fn FlowCard(
         format!("background-image:url('{url}');background-size:cover;background-position:center")
     });
     let links = brand.safe_links();
-    let initial_for_view = initial.clone();
-    let current = Memo::new(move |_| match submit.value().get() {
-        Some(Ok(view)) => view,
-        _ => initial_for_view.clone(),
-    });
-    let failure = move || match submit.value().get() {
+    // An error of the last plain form post comes back in the URL (`__err`); the flow client
+    // writes its own into the same slot.
+    let failure = match submit.value().get_untracked() {
         Some(Err(e)) => Some(server_error_message(&e)),
         _ => None,
     };
-    // A finished flow: the server already redirected a plain form post; here we leave the app
-    // with a full page load so the next page renders with the new session.
+    let no_failure = failure.is_none();
+    // A finished flow: the browser leaves with the redirect (the plain form post was already
+    // redirected by the server fn).
     #[cfg(feature = "ssr")]
-    if let Challenge::Redirect { to } = &initial.challenge {
+    if let crate::types::flow::Challenge::Redirect { to } = &initial.challenge {
         leptos_axum::redirect(to);
     }
-    Effect::new(move |_| {
-        if let Challenge::Redirect { to } = current.get().challenge {
-            #[cfg(feature = "hydrate")]
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().assign(&to);
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = to;
-        }
-    });
-    let pending = submit.pending();
     view! {
-        <Title text=move || format!("{} – {}", current.get().title, brand_title)/>
+        <Title text=format!("{} – {}", initial.title, brand_title)/>
         <main class="flex min-h-screen flex-col items-center justify-center gap-4 p-4" id="flow-background" style=background>
             <div class="w-full max-w-sm rounded-xl bg-white p-8 shadow-lg ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800">
                 <div class="mb-6 text-center">
@@ -57,17 +45,13 @@ pub fn FlowCard(
                         <img id="brand-logo" src=src alt=heading.clone() class="mx-auto mb-2 max-h-16 max-w-full"/>
                     })}
                     <p id="brand-title" class="text-2xl font-bold tracking-tight text-[var(--ward-primary,#4f46e5)]">{heading.clone()}</p>
-                    <h1 class="mt-2 text-lg font-semibold">{move || current.get().title}</h1>
+                    <h1 class="mt-2 text-lg font-semibold">{initial.title.clone()}</h1>
                 </div>
-                {move || failure().map(|m| view! {
-                    <p role="alert" class="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{m}</p>
-                })}
+                <p id="flow-error" role="alert" hidden=no_failure
+                    class="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{failure}</p>
                 <ActionForm action=submit attr:class="space-y-4" attr:novalidate="true">
-                    <input type="hidden" name="slug" value=move || current.get().slug/>
-                    {move || {
-                        let v = current.get();
-                        view! { <StageView challenge=v.challenge errors=v.errors pending=pending.into()/> }
-                    }}
+                    <input type="hidden" name="slug" value=initial.slug/>
+                    <StageView challenge=initial.challenge errors=initial.errors/>
                 </ActionForm>
             </div>
             {(!links.is_empty()).then(|| view! {

@@ -3,12 +3,7 @@ use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
 #[component]
-pub fn Identification(
-    user_fields: Vec<String>,
-    uid: String,
-    errors: FieldErrors,
-    pending: Signal<bool>,
-) -> impl IntoView {
+pub fn Identification(user_fields: Vec<String>, uid: String, errors: FieldErrors) -> impl IntoView {
     let username = user_fields.iter().any(|f| f == "username");
     let email = user_fields.iter().any(|f| f == "email");
     let label = match (username, email) {
@@ -19,6 +14,6 @@ pub fn Identification(
     view! {
         <Field name="uid_field" label=label value=uid autocomplete="username" autofocus=true
             error=errors.get("uid_field").cloned()/>
-        <SubmitButton label="Continue" pending/>
+        <SubmitButton label="Continue"/>
     }
 }

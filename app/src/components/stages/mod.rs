@@ -8,18 +8,14 @@ use crate::types::flow::{Challenge, FieldErrors};
 use leptos::prelude::*;
 
 #[component]
-pub fn StageView(
-    challenge: Challenge,
-    errors: FieldErrors,
-    pending: Signal<bool>,
-) -> impl IntoView {
+pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
     let form_error = errors.get("").cloned();
     let body = match challenge {
         Challenge::Identification { user_fields, uid } => {
-            view! { <identification::Identification user_fields uid errors pending/> }.into_any()
+            view! { <identification::Identification user_fields uid errors/> }.into_any()
         }
-        Challenge::Password { pending_user } => view! { <password::Password pending_user errors pending/> }.into_any(),
-        Challenge::Prompt { fields, values } => view! { <prompt::Prompt fields values errors pending/> }.into_any(),
+        Challenge::Password { pending_user } => view! { <password::Password pending_user errors/> }.into_any(),
+        Challenge::Prompt { fields, values } => view! { <prompt::Prompt fields values errors/> }.into_any(),
         Challenge::AccessDenied { message } => view! { <access_denied::AccessDenied message/> }.into_any(),
         Challenge::Redirect { to } => view! {
             <p class="text-center text-sm text-slate-500">"Redirecting… " <a class="text-indigo-600 underline" href=to>"Continue"</a></p>

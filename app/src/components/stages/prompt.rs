@@ -8,7 +8,6 @@ pub fn Prompt(
     fields: Vec<PromptField>,
     values: BTreeMap<String, String>,
     errors: FieldErrors,
-    pending: Signal<bool>,
 ) -> impl IntoView {
     let inputs = fields
         .into_iter()
@@ -24,6 +23,6 @@ pub fn Prompt(
         .collect_view();
     view! {
         {inputs}
-        <SubmitButton label="Continue" pending/>
+        <SubmitButton label="Continue"/>
     }
 }
