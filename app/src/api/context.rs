@@ -54,6 +54,7 @@ impl Request {
             session: &self.session,
             client: &self.client,
             origin: &self.origin,
+            secret_key: &self.state.settings.secret_key,
         }
     }
 

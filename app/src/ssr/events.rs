@@ -20,6 +20,10 @@ pub mod action {
     pub const SECRET_VIEW: &str = "secret_view";
     /// A policy with execution logging on was evaluated.
     pub const POLICY_EXECUTION: &str = "policy_execution";
+    /// A second factor was enrolled, removed, or refused (issue 13).
+    pub const MFA_ENROLLED: &str = "mfa_enrolled";
+    pub const MFA_REMOVED: &str = "mfa_removed";
+    pub const MFA_FAILED: &str = "mfa_failed";
 }
 
 pub struct NewEvent<'a> {

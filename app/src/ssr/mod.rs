@@ -18,6 +18,7 @@ pub mod flows;
 pub mod groups;
 pub mod jobs;
 pub mod media;
+pub mod mfa;
 pub mod policies;
 pub mod request;
 pub mod retention;

@@ -73,6 +73,20 @@ pub enum Challenge {
     AccessDenied {
         message: String,
     },
+    /// Enroll an authenticator app: scan the QR code (or type the secret), then enter a code.
+    TotpSetup {
+        /// The `otpauth://` URI the QR code holds.
+        uri: String,
+        /// The secret in base32, for typing it in.
+        secret: String,
+        /// The QR code, an SVG drawn by the server.
+        qr_svg: String,
+        digits: u8,
+    },
+    /// Prove a second factor with one of the device classes the user has (`totp`, …).
+    AuthenticatorValidate {
+        classes: Vec<String>,
+    },
     Redirect {
         to: String,
     },

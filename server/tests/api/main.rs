@@ -20,6 +20,7 @@ mod helpers;
 mod interfaces;
 mod limits;
 mod login;
+mod mfa;
 mod observability;
 mod policy_access;
 mod policy_flows;

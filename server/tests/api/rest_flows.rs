@@ -321,6 +321,7 @@ async fn stage_settings_are_checked_by_type() {
         names,
         [
             "default-authentication-password",
+            "default-authentication-mfa-validation",
             "default-authentication-login",
             "default-authentication-identification"
         ]

@@ -1,8 +1,10 @@
 //! One component per challenge type.
 mod access_denied;
+mod authenticator_validate;
 mod identification;
 mod password;
 mod prompt;
+mod totp_setup;
 
 use crate::types::flow::{Challenge, FieldErrors};
 use leptos::prelude::*;
@@ -17,6 +19,12 @@ pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
         Challenge::Password { pending_user } => view! { <password::Password pending_user errors/> }.into_any(),
         Challenge::Prompt { fields, values } => view! { <prompt::Prompt fields values errors/> }.into_any(),
         Challenge::AccessDenied { message } => view! { <access_denied::AccessDenied message/> }.into_any(),
+        Challenge::TotpSetup { uri, secret, qr_svg, digits } => {
+            view! { <totp_setup::TotpSetup uri secret qr_svg digits errors/> }.into_any()
+        }
+        Challenge::AuthenticatorValidate { classes } => {
+            view! { <authenticator_validate::AuthenticatorValidate classes errors/> }.into_any()
+        }
         Challenge::Redirect { to } => view! {
             <p class="text-center text-sm text-slate-500">"Redirecting… " <a class="text-indigo-600 underline" href=to>"Continue"</a></p>
         }

@@ -19,6 +19,8 @@ pub struct Env<'a> {
     pub client: &'a ClientInfo,
     /// This site's origin as the browser sees it, e.g. `https://auth.example.com`.
     pub origin: &'a str,
+    /// The instance key that seals secrets at rest (MFA secrets).
+    pub secret_key: &'a str,
 }
 
 /// Opens `/if/flow/<slug>/`: continues the flow in progress, or plans it anew.
@@ -145,6 +147,7 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
             flow: &mut state.context,
             flow_slug: &state.slug,
             setup_only: state.setup_only,
+            secret_key: env.secret_key,
         };
         let started = std::time::Instant::now();
         let (step, outcome) = match form.take() {

@@ -37,6 +37,12 @@ pub struct FlowContext {
     /// Wrong passwords given in this flow so far.
     #[serde(default)]
     pub failed_attempts: u32,
+    /// A TOTP secret being enrolled, sealed, until its first code is entered.
+    #[serde(default)]
+    pub pending_totp: Option<Vec<u8>>,
+    /// The device class that passed the second factor in this flow, for the login event.
+    #[serde(default)]
+    pub mfa_class: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,5 +1,7 @@
 //! Stage types. Each is one file implementing [`Stage`]; [`build`] maps a stage row's `kind` to
 //! its implementation, so the executor never names a stage type.
+pub mod authenticator_totp;
+pub mod authenticator_validate;
 pub mod deny;
 pub mod edit;
 pub mod identification;
@@ -31,6 +33,8 @@ pub struct StageCtx<'a> {
     pub flow_slug: &'a str,
     /// The flow refuses to run once initial setup is closed (`system::setup_open`).
     pub setup_only: bool,
+    /// The instance key that seals secrets at rest (MFA secrets).
+    pub secret_key: &'a str,
 }
 
 pub enum Outcome {
@@ -111,6 +115,16 @@ pub const KINDS: &[Kind] = &[
         "User Logout Stage",
     ),
     kind::<deny::Deny>("deny", "authentik_stages_deny.denystage", "Deny Stage"),
+    kind::<authenticator_totp::AuthenticatorTotp>(
+        "authenticator_totp",
+        "authentik_stages_authenticator_totp.authenticatortotpstage",
+        "TOTP Authenticator Setup Stage",
+    ),
+    kind::<authenticator_validate::AuthenticatorValidate>(
+        "authenticator_validate",
+        "authentik_stages_authenticator_validate.authenticatorvalidatestage",
+        "Authenticator Validation Stage",
+    ),
     kind::<recovery_token::RecoveryToken>(
         "recovery_token",
         "ward_stages_recovery_token.recoverytokenstage",

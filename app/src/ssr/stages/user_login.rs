@@ -92,7 +92,12 @@ impl Stage for UserLogin {
                 action: action::LOGIN,
                 user: Some((user.id, &user.username)),
                 client_ip: Some(ctx.client.ip),
-                context: serde_json::json!({ "flow": ctx.flow_slug, "user_agent": ctx.client.user_agent }),
+                // The second factor's class, if one passed (OIDC's `amr` reads it).
+                context: serde_json::json!({
+                    "flow": ctx.flow_slug,
+                    "user_agent": ctx.client.user_agent,
+                    "mfa_class": ctx.flow.mfa_class,
+                }),
             },
         )
         .await?;

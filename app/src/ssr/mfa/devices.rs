@@ -1,0 +1,90 @@
+//! The MFA devices users enrolled (`mfa_devices`): what the validate stage offers and checks,
+//! what the portal and the admin list.
+use crate::ssr::Result;
+use crate::ssr::crypto::sealed;
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+/// What a TOTP secret is sealed for: a blob sealed for anything else cannot be opened as one.
+const TOTP_PURPOSE: &str = "mfa-totp-secret";
+
+pub struct TotpDevice {
+    pub id: Uuid,
+    pub secret: Vec<u8>,
+    pub digits: u8,
+}
+
+/// The device classes `user` has enrolled, in authentik's names, without repeats.
+pub async fn classes(db: impl PgExecutor<'_>, user: Uuid) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        "select distinct class from mfa_devices where user_id = $1 order by class",
+        user
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Enrolls a TOTP device whose first code was just checked.
+pub async fn add_totp(
+    db: impl PgExecutor<'_>,
+    secret_key: &str,
+    user: Uuid,
+    name: &str,
+    secret: &[u8],
+    digits: u8,
+    first_step: u64,
+) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    let sealed = sealed::seal(secret_key, TOTP_PURPOSE, secret);
+    sqlx::query!(
+        "insert into mfa_devices (id, user_id, class, name, secret, digits, last_step, last_used)
+         values ($1, $2, 'totp', $3, $4, $5, $6, now())",
+        id,
+        user,
+        name,
+        sealed,
+        i16::from(digits),
+        i64::try_from(first_step).unwrap_or(i64::MAX),
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// `user`'s TOTP devices, secrets opened.
+pub async fn totp_devices(pool: &PgPool, secret_key: &str, user: Uuid) -> Result<Vec<TotpDevice>> {
+    let rows = sqlx::query!(
+        "select id, secret, digits from mfa_devices
+         where user_id = $1 and class = 'totp' and secret is not null order by created",
+        user
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut devices = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (Some(sealed), Some(digits)) = (row.secret, row.digits) else {
+            continue;
+        };
+        devices.push(TotpDevice {
+            id: row.id,
+            secret: sealed::open(secret_key, TOTP_PURPOSE, &sealed)?,
+            digits: u8::try_from(digits).unwrap_or(6),
+        });
+    }
+    Ok(devices)
+}
+
+/// Records that `device` accepted the code of `step`, unless that step or a later one was
+/// accepted before: false then, so a code (or an older one) is never good twice (RFC 6238 §5.2).
+pub async fn accept_step(db: impl PgExecutor<'_>, device: Uuid, step: u64) -> Result<bool> {
+    let step = i64::try_from(step).unwrap_or(i64::MAX);
+    let done = sqlx::query!(
+        "update mfa_devices set last_step = $2, last_used = now()
+         where id = $1 and (last_step is null or last_step < $2)",
+        device,
+        step
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,4 @@
+//! Second factors (issue 13): the device classes authentik has, each enrolled by a setup stage
+//! and checked by the `authenticator_validate` stage.
+pub mod devices;
+pub mod totp;
