@@ -83,3 +83,32 @@ pub async fn my_events() -> Result<Vec<EventRow>, ServerFnError> {
         .await
         .map_err(public)
 }
+
+/// Signed-in users: their MFA devices.
+#[server(prefix = "/-/fn", endpoint = "me/mfa", input = Json)]
+pub async fn my_mfa_devices() -> Result<Vec<crate::types::mfa::DeviceRow>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    crate::ssr::mfa::devices::list(&req.state.pool, me.id)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: remove one of their own MFA devices.
+#[server(prefix = "/-/fn", endpoint = "me/mfa/remove", input = Json)]
+pub async fn my_remove_mfa_device(id: String) -> Result<(), ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    let id = parse_id(&id)?;
+    let pool = &req.state.pool;
+    let removed = crate::ssr::mfa::devices::remove(pool, (me.id, &me.username), req.client.ip, id)
+        .await
+        .map_err(public)?;
+    if removed {
+        Ok(())
+    } else {
+        Err(public(crate::ssr::Error::NotFound))
+    }
+}

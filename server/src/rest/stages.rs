@@ -143,6 +143,7 @@ pub async fn delete_any(
 }
 
 use app::ssr::stages::{
+    authenticator_totp::AuthenticatorTotp, authenticator_validate::AuthenticatorValidate,
     deny::Deny, identification::Identification, password::Password, prompt::Prompt,
     recovery_token::RecoveryToken, user_login::UserLogin, user_logout::UserLogout,
     user_write::UserWrite,
@@ -244,6 +245,30 @@ typed_type!(
     RecoveryToken,
     RecoveryTokenStageRequest
 );
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
+    authenticator_totp,
+    "authenticator_totp",
+    "/stages/authenticator/totp/",
+    "/stages/authenticator/totp/{stage_uuid}/",
+    AuthenticatorTotp,
+    AuthenticatorTOTPStageRequest
+);
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
+    authenticator_validate,
+    "authenticator_validate",
+    "/stages/authenticator/validate/",
+    "/stages/authenticator/validate/{stage_uuid}/",
+    AuthenticatorValidate,
+    AuthenticatorValidateStageRequest
+);
 
 /// Every stage type's routes.
 pub fn routes() -> axum::Router<AppState> {
@@ -256,6 +281,8 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(user_logout::routes())
         .merge(deny::routes())
         .merge(recovery_token::routes())
+        .merge(authenticator_totp::routes())
+        .merge(authenticator_validate::routes())
 }
 
 /// Every stage type's paths, for the OpenAPI document.
@@ -270,6 +297,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         user_logout::Doc::openapi(),
         deny::Doc::openapi(),
         recovery_token::Doc::openapi(),
+        authenticator_totp::Doc::openapi(),
+        authenticator_validate::Doc::openapi(),
     ] {
         doc.merge(other);
     }

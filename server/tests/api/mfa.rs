@@ -193,3 +193,47 @@ async fn the_setup_stage_settings_are_checked() {
         assert!(err.contains_key(field), "{bad}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn users_list_and_remove_their_own_devices_only() {
+    let app = spawn_app().await;
+    app.create_user("jane", PASSWORD).await;
+    app.create_user("john", "john-password-1").await;
+    enroll(&app).await;
+    let devices = app.ok_fn("me/mfa", serde_json::json!({})).await;
+    let devices = devices.as_array().expect("devices");
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(devices[0]["class"], "totp");
+    assert_eq!(devices[0]["name"], "Authenticator app");
+    assert!(
+        devices[0]["last_used"].is_string(),
+        "enrolling uses the first code"
+    );
+    let id = devices[0]["id"].clone();
+
+    // Someone else's device is not found, and stays.
+    let john = app.new_browser();
+    john.login("john", "john-password-1").await;
+    let res = john
+        .json_fn("me/mfa/remove", serde_json::json!({ "id": id }))
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        john.ok_fn("me/mfa", serde_json::json!({})).await,
+        serde_json::json!([])
+    );
+
+    app.ok_fn("me/mfa/remove", serde_json::json!({ "id": id }))
+        .await;
+    assert_eq!(
+        app.ok_fn("me/mfa", serde_json::json!({})).await,
+        serde_json::json!([])
+    );
+    let removed = app.events("mfa_removed").await;
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert_eq!(removed[0].0, "jane");
+    // Without a device, the password is enough again.
+    app.logout().await;
+    let view = app.login("jane", PASSWORD).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+}

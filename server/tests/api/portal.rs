@@ -1,13 +1,15 @@
 use crate::helpers::spawn_app;
 use serde_json::json;
 
-const PORTAL_CALLS: [&str; 6] = [
+const PORTAL_CALLS: [&str; 8] = [
     "me/profile",
     "me/profile/rules",
     "me/password",
     "me/sessions",
     "me/sessions/revoke",
     "me/events",
+    "me/mfa",
+    "me/mfa/remove",
 ];
 
 #[tokio::test]
@@ -20,6 +22,8 @@ async fn portal_functions_need_a_signed_in_user() {
         json!({}),
         json!({ "id": "00000000-0000-0000-0000-000000000000" }),
         json!({}),
+        json!({}),
+        json!({ "id": "00000000-0000-0000-0000-000000000000" }),
     ];
     for (endpoint, body) in PORTAL_CALLS.iter().zip(bodies) {
         assert_eq!(

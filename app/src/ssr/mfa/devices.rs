@@ -2,7 +2,10 @@
 //! what the portal and the admin list.
 use crate::ssr::Result;
 use crate::ssr::crypto::sealed;
+use crate::ssr::events::{self, NewEvent, action};
+use crate::types::mfa::DeviceRow;
 use sqlx::{PgExecutor, PgPool};
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// What a TOTP secret is sealed for: a blob sealed for anything else cannot be opened as one.
@@ -87,4 +90,55 @@ pub async fn accept_step(db: impl PgExecutor<'_>, device: Uuid, step: u64) -> Re
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `user`'s devices, oldest first (no secrets).
+pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<DeviceRow>> {
+    let rows = sqlx::query!(
+        "select id, class, name, created, last_used from mfa_devices
+         where user_id = $1 order by created, id",
+        user
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeviceRow {
+            id: r.id.to_string(),
+            class: r.class,
+            name: r.name,
+            created: rfc3339(r.created),
+            last_used: r.last_used.map(rfc3339),
+        })
+        .collect())
+}
+
+/// Removes one of `user`'s devices, recorded as `mfa_removed`; false when it is not theirs.
+pub async fn remove(pool: &PgPool, user: (Uuid, &str), ip: IpAddr, device: Uuid) -> Result<bool> {
+    let removed = sqlx::query!(
+        "delete from mfa_devices where id = $1 and user_id = $2 returning class, name",
+        device,
+        user.0
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = removed else {
+        return Ok(false);
+    };
+    events::record(
+        pool,
+        NewEvent {
+            action: action::MFA_REMOVED,
+            user: Some(user),
+            client_ip: Some(ip),
+            context: serde_json::json!({ "class": row.class, "device": device, "name": row.name }),
+        },
+    )
+    .await?;
+    Ok(true)
 }

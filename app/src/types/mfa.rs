@@ -1,0 +1,26 @@
+//! MFA devices as the portal and the admin list them.
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRow {
+    pub id: String,
+    /// authentik's device class: `totp`, `static`, `webauthn`, `email`.
+    pub class: String,
+    pub name: String,
+    /// RFC 3339.
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+impl DeviceRow {
+    /// The class as people call it.
+    pub fn kind(&self) -> &'static str {
+        match self.class.as_str() {
+            "totp" => "Authenticator app",
+            "static" => "Recovery codes",
+            "webauthn" => "Security key or passkey",
+            "email" => "Email code",
+            _ => "Other",
+        }
+    }
+}
