@@ -5,14 +5,25 @@ import { ADMIN, hydrated } from "./helpers";
 // and the portal fetch their own chunks (split_*/chunk_* under /pkg/) when one of their pages opens.
 const LAZY_CHUNK = /\/pkg\/(split|chunk)_[^/]*\.wasm$/;
 
-/** Every response the page receives from now on, with the body size as sent (compressed). */
-function recordNetwork(page: Page): { url: string; bytes: number }[] {
+/** Every response the page receives from now on, listed as it arrives; its body size as sent
+ * (compressed) is filled in a moment later (`settled` waits for all of them). */
+function recordNetwork(page: Page): { url: string; bytes: number }[] & { settled: () => Promise<unknown> } {
   const seen: { url: string; bytes: number }[] = [];
-  page.on("response", async (res: Response) => {
-    const sizes = await res.request().sizes().catch(() => null);
-    seen.push({ url: new URL(res.url()).pathname, bytes: sizes?.responseBodySize ?? 0 });
+  const pending: Promise<void>[] = [];
+  page.on("response", (res: Response) => {
+    const entry = { url: new URL(res.url()).pathname, bytes: 0 };
+    seen.push(entry);
+    pending.push(
+      res
+        .request()
+        .sizes()
+        .then((sizes) => {
+          entry.bytes = sizes.responseBodySize;
+        })
+        .catch(() => {}),
+    );
   });
-  return seen;
+  return Object.assign(seen, { settled: () => Promise.all(pending) });
 }
 
 test("the login page loads only the flow client and signs in without reloading", async ({ browser }) => {
@@ -23,6 +34,7 @@ test("the login page loads only the flow client and signs in without reloading",
   await page.goto("/if/flow/default-authentication-flow/");
   await hydrated(page);
   await page.waitForLoadState("networkidle");
+  await network.settled();
   // The flow pages are server-rendered and taken over by their own small client: no app, no chunk.
   const wasm = network.filter((r) => r.url.endsWith(".wasm"));
   expect(wasm.map((r) => r.url)).toHaveLength(1);
@@ -80,8 +92,8 @@ test("an admin page loads its chunk lazily, hydrates and works", async ({ browse
   const network = recordNetwork(page);
   await page.goto("/if/admin/users/");
   await hydrated(page);
+  await expect.poll(() => network.filter((r) => LAZY_CHUNK.test(r.url)).length).toBeGreaterThan(0);
   const chunks = network.filter((r) => LAZY_CHUNK.test(r.url)).map((r) => r.url);
-  expect(chunks.length).toBeGreaterThan(0);
   // Hashed names are cached for a year.
   const res = await page.request.get(chunks[0]);
   expect(res.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");

@@ -83,6 +83,10 @@ pub enum Challenge {
         qr_svg: String,
         digits: u8,
     },
+    /// New recovery codes, shown this once, to be saved before going on.
+    StaticSetup {
+        codes: Vec<String>,
+    },
     /// Prove a second factor with one of the device classes the user has (`totp`, …).
     AuthenticatorValidate {
         classes: Vec<String>,

@@ -237,3 +237,113 @@ async fn users_list_and_remove_their_own_devices_only() {
     let view = app.login("jane", PASSWORD).await;
     assert_eq!(view["challenge"]["component"], "redirect", "{view}");
 }
+
+#[tokio::test]
+async fn recovery_codes_are_shown_once_stored_as_digests_and_each_works_once() {
+    let app = spawn_app().await;
+    let jane = app.create_user("jane", PASSWORD).await;
+    app.login("jane", PASSWORD).await;
+    let view = app
+        .load_flow("default-authenticator-static-setup", &[])
+        .await;
+    let view = &view["Found"];
+    assert_eq!(view["challenge"]["component"], "static_setup", "{view}");
+    let codes: Vec<String> = view["challenge"]["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_string())
+        .collect();
+    assert_eq!(codes.len(), 6);
+    assert!(codes.iter().all(|c| c.len() == 12), "{codes:?}");
+    // Until the person goes on, nothing is saved, and a reload shows the same codes.
+    let again = app
+        .load_flow("default-authenticator-static-setup", &[])
+        .await;
+    assert_eq!(
+        again["Found"]["challenge"]["codes"],
+        view["challenge"]["codes"]
+    );
+    assert_eq!(
+        app.ok_fn("me/mfa", serde_json::json!({})).await,
+        serde_json::json!([])
+    );
+    let done = app.submit("default-authenticator-static-setup", &[]).await;
+    assert_eq!(done["challenge"]["component"], "redirect", "{done}");
+
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar(
+        "select t.token_hash from mfa_static_tokens t join mfa_devices d on d.id = t.device_id
+         where d.user_id = $1",
+    )
+    .bind(jane)
+    .fetch_all(&app.pool)
+    .await
+    .expect("tokens");
+    assert_eq!(stored.len(), 6);
+    assert!(stored.iter().all(|s| {
+        codes
+            .iter()
+            .all(|c| !String::from_utf8_lossy(s).contains(c.as_str()))
+    }));
+
+    app.logout().await;
+    let view = after_password(&app).await;
+    assert_eq!(
+        view["challenge"]["classes"],
+        serde_json::json!(["static"]),
+        "{view}"
+    );
+    let view = app.submit(SIGN_IN, &[("code", &codes[0])]).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+    assert_eq!(
+        app.events("login").await.last().expect("login").2["mfa_class"],
+        "static"
+    );
+
+    // Spent; the next one works typed in capitals with a space.
+    app.logout().await;
+    after_password(&app).await;
+    let view = app.submit(SIGN_IN, &[("code", &codes[0])]).await;
+    assert_eq!(view["errors"]["code"], "That code is not right.", "{view}");
+    let typed = format!("{} {}", &codes[1][..6], &codes[1][6..]).to_uppercase();
+    let view = app.submit(SIGN_IN, &[("code", &typed)]).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+    let left: i64 = sqlx::query_scalar("select count(*) from mfa_static_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(left, 4);
+}
+
+#[tokio::test]
+async fn with_an_app_and_recovery_codes_either_is_taken() {
+    let app = spawn_app().await;
+    app.create_user("jane", PASSWORD).await;
+    let (secret, _) = enroll(&app).await;
+    app.load_flow("default-authenticator-static-setup", &[])
+        .await;
+    let codes = app
+        .load_flow("default-authenticator-static-setup", &[])
+        .await["Found"]["challenge"]["codes"]
+        .clone();
+    app.submit("default-authenticator-static-setup", &[]).await;
+    app.logout().await;
+    let view = after_password(&app).await;
+    assert_eq!(
+        view["challenge"]["classes"],
+        serde_json::json!(["static", "totp"]),
+        "{view}"
+    );
+    let view = app
+        .submit(SIGN_IN, &[("code", codes[0].as_str().expect("code"))])
+        .await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+    app.logout().await;
+    after_password(&app).await;
+    let view = app.submit(SIGN_IN, &[("code", &code(&secret, 1))]).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+    assert_eq!(
+        app.events("login").await.last().expect("login").2["mfa_class"],
+        "totp"
+    );
+}

@@ -2,12 +2,21 @@ use crate::components::field::{Field, SubmitButton};
 use crate::types::flow::FieldErrors;
 use leptos::prelude::*;
 
-/// The second factor: a code from the authenticator app (the only class offered so far).
+/// The second factor: one field for a code of any class the user has (the app's or a recovery
+/// code), named after what they have.
 #[component]
 pub fn AuthenticatorValidate(classes: Vec<String>, errors: FieldErrors) -> impl IntoView {
-    let _ = classes;
+    let app = classes.iter().any(|c| c == "totp");
+    let codes = classes.iter().any(|c| c == "static");
+    let hint = match (app, codes) {
+        (true, true) => {
+            "Enter the code from your authenticator app, or one of your recovery codes."
+        }
+        (false, true) => "Enter one of your recovery codes.",
+        _ => "Enter the code from your authenticator app.",
+    };
     view! {
-        <p class="text-sm text-slate-600 dark:text-slate-400">"Enter the code from your authenticator app."</p>
+        <p class="text-sm text-slate-600 dark:text-slate-400" id="mfa-hint">{hint}</p>
         <Field name="code" label="Code" autocomplete="one-time-code" autofocus=true
             error=errors.get("code").cloned()/>
         <SubmitButton label="Verify"/>

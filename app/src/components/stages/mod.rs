@@ -4,6 +4,7 @@ mod authenticator_validate;
 mod identification;
 mod password;
 mod prompt;
+mod static_setup;
 mod totp_setup;
 
 use crate::types::flow::{Challenge, FieldErrors};
@@ -22,6 +23,7 @@ pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
         Challenge::TotpSetup { uri, secret, qr_svg, digits } => {
             view! { <totp_setup::TotpSetup uri secret qr_svg digits errors/> }.into_any()
         }
+        Challenge::StaticSetup { codes } => view! { <static_setup::StaticSetup codes/> }.into_any(),
         Challenge::AuthenticatorValidate { classes } => {
             view! { <authenticator_validate::AuthenticatorValidate classes errors/> }.into_any()
         }

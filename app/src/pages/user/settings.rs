@@ -93,8 +93,9 @@ fn Password() -> impl IntoView {
     }
 }
 
-/// The TOTP setup flow, back here when done.
+/// The setup flows, back here when done.
 const ENROLL_TOTP: &str = "/if/flow/default-authenticator-totp-setup/?next=/if/user/settings/";
+const ENROLL_STATIC: &str = "/if/flow/default-authenticator-static-setup/?next=/if/user/settings/";
 
 #[component]
 fn MfaDevices() -> impl IntoView {
@@ -141,7 +142,10 @@ fn MfaDevices() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <a id="enroll-totp" href=ENROLL_TOTP rel="external" class=BUTTON_CLASS>"Add an authenticator app"</a>
+            <div class="flex flex-wrap gap-2">
+                <a id="enroll-totp" href=ENROLL_TOTP rel="external" class=BUTTON_CLASS>"Add an authenticator app"</a>
+                <a id="enroll-static" href=ENROLL_STATIC rel="external" class=BUTTON_CLASS>"Create recovery codes"</a>
+            </div>
         </section>
     }
 }

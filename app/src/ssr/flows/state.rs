@@ -40,6 +40,9 @@ pub struct FlowContext {
     /// A TOTP secret being enrolled, sealed, until its first code is entered.
     #[serde(default)]
     pub pending_totp: Option<Vec<u8>>,
+    /// Recovery codes being enrolled, sealed, until the person confirms they saved them.
+    #[serde(default)]
+    pub pending_static: Option<Vec<u8>>,
     /// The device class that passed the second factor in this flow, for the login event.
     #[serde(default)]
     pub mfa_class: Option<String>,

@@ -3,6 +3,7 @@
 use crate::ssr::Result;
 use crate::ssr::crypto::sealed;
 use crate::ssr::events::{self, NewEvent, action};
+use crate::ssr::mfa::recovery_codes;
 use crate::types::mfa::DeviceRow;
 use sqlx::{PgExecutor, PgPool};
 use std::net::IpAddr;
@@ -52,6 +53,54 @@ pub async fn add_totp(
     .execute(db)
     .await?;
     Ok(id)
+}
+
+/// Enrolls a set of recovery codes (their digests) as one device.
+pub async fn add_static(pool: &PgPool, user: Uuid, name: &str, codes: &[String]) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "insert into mfa_devices (id, user_id, class, name) values ($1, $2, 'static', $3)",
+        id,
+        user,
+        name
+    )
+    .execute(&mut *tx)
+    .await?;
+    let digests: Vec<Vec<u8>> = codes.iter().map(|c| recovery_codes::digest(c)).collect();
+    sqlx::query!(
+        "insert into mfa_static_tokens (device_id, token_hash) select $1, unnest($2::bytea[])
+         on conflict do nothing",
+        id,
+        &digests
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Spends one of `user`'s recovery codes: true when `given` was one (it is gone now).
+pub async fn use_recovery_code(pool: &PgPool, user: Uuid, given: &str) -> Result<bool> {
+    let used = sqlx::query_scalar!(
+        "delete from mfa_static_tokens t using mfa_devices d
+         where t.device_id = d.id and d.user_id = $1 and d.class = 'static' and t.token_hash = $2
+         returning d.id",
+        user,
+        recovery_codes::digest(given)
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(device) = used else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "update mfa_devices set last_used = now() where id = $1",
+        device
+    )
+    .execute(pool)
+    .await?;
+    Ok(true)
 }
 
 /// `user`'s TOTP devices, secrets opened.

@@ -1,6 +1,7 @@
 //! `authenticator_validate`: asks the flow's user for a second factor of a class they enrolled.
-//! Every wrong code counts in the sign-in throttle, as wrong passwords do; a TOTP code is good
-//! once (the device keeps the last step it accepted).
+//! One field takes a code of any offered class: the authenticator app's (good once: the device
+//! keeps the last step it accepted) or a recovery code (spent when used). Every wrong code
+//! counts in the sign-in throttle, as wrong passwords do.
 use super::{Form, Outcome, Stage, StageCtx, field_error};
 use crate::ssr::error::BUSY;
 use crate::ssr::events::{self, NewEvent, action};
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// authentik's device classes, as `device_classes` names them.
 const CLASSES: &[&str] = &["static", "totp", "webauthn", "duo", "sms", "email"];
 /// The classes Ward validates today.
-const VALIDATED: &[&str] = &["totp"];
+const VALIDATED: &[&str] = &["static", "totp"];
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthenticatorValidate {
@@ -141,18 +142,38 @@ impl Stage for AuthenticatorValidate {
         if given.trim().is_empty() {
             return Ok(Self::show(
                 classes,
-                field_error("code", "Enter the code from your authenticator app."),
+                field_error(
+                    "code",
+                    "Enter a code from your authenticator app or a recovery code.",
+                ),
             ));
+        }
+        if given.len() > 128 {
+            return Ok(Self::show(classes, field_error("code", WRONG)));
         }
         let uid = ctx.flow.pending_uid.clone().unwrap_or_default();
         let (pool, secret_key) = (ctx.pool, ctx.secret_key);
+        let offered = &classes;
+        let mut matched: Option<&'static str> = None;
         let verify = async {
-            let now = totp::now();
-            for device in devices::totp_devices(pool, secret_key, user).await? {
-                if let Some(step) = totp::matching_step(&device.secret, device.digits, given, now) {
-                    // A code seen before (or older than one seen) is not good again.
-                    return devices::accept_step(pool, device.id, step).await;
+            if offered.iter().any(|c| c == "totp") {
+                let now = totp::now();
+                for device in devices::totp_devices(pool, secret_key, user).await? {
+                    if let Some(step) =
+                        totp::matching_step(&device.secret, device.digits, given, now)
+                    {
+                        // A code seen before (or older than one seen) is not good again.
+                        let fresh = devices::accept_step(pool, device.id, step).await?;
+                        matched = fresh.then_some("totp");
+                        return Ok(fresh);
+                    }
                 }
+            }
+            if offered.iter().any(|c| c == "static")
+                && devices::use_recovery_code(pool, user, given).await?
+            {
+                matched = Some("static");
+                return Ok(true);
             }
             Ok(false)
         };
@@ -160,9 +181,10 @@ impl Stage for AuthenticatorValidate {
             username: &uid,
             ip: ctx.client.ip,
         };
-        let refusal = match throttle::check(ctx.pool, attempt, verify).await {
+        let verdict = throttle::check(ctx.pool, attempt, verify).await;
+        let refusal = match verdict {
             Ok(Verdict::Valid) => {
-                ctx.flow.mfa_class = Some("totp".into());
+                ctx.flow.mfa_class = matched.map(str::to_string);
                 return Ok(Outcome::Next);
             }
             Ok(Verdict::Invalid) => WRONG.to_string(),
@@ -177,7 +199,7 @@ impl Stage for AuthenticatorValidate {
                 action: action::MFA_FAILED,
                 user: username.as_deref().map(|name| (user, name)),
                 client_ip: Some(ctx.client.ip),
-                context: serde_json::json!({ "class": "totp", "flow": ctx.flow_slug, "message": refusal }),
+                context: serde_json::json!({ "classes": classes, "flow": ctx.flow_slug, "message": refusal }),
             },
         )
         .await?;

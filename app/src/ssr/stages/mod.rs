@@ -1,5 +1,6 @@
 //! Stage types. Each is one file implementing [`Stage`]; [`build`] maps a stage row's `kind` to
 //! its implementation, so the executor never names a stage type.
+pub mod authenticator_static;
 pub mod authenticator_totp;
 pub mod authenticator_validate;
 pub mod deny;
@@ -115,6 +116,11 @@ pub const KINDS: &[Kind] = &[
         "User Logout Stage",
     ),
     kind::<deny::Deny>("deny", "authentik_stages_deny.denystage", "Deny Stage"),
+    kind::<authenticator_static::AuthenticatorStatic>(
+        "authenticator_static",
+        "authentik_stages_authenticator_static.authenticatorstaticstage",
+        "Static Authenticator Setup Stage",
+    ),
     kind::<authenticator_totp::AuthenticatorTotp>(
         "authenticator_totp",
         "authentik_stages_authenticator_totp.authenticatortotpstage",
