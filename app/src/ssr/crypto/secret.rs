@@ -12,17 +12,26 @@ pub fn random_token(bytes: usize) -> String {
 
 /// A random key of `chars` letters and digits (about 5.95 bits each), for API tokens.
 pub fn random_key(chars: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    random_string(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        chars,
+    )
+}
+
+/// `chars` symbols drawn uniformly from `alphabet` (at most 256 symbols, all ASCII).
+pub fn random_string(alphabet: &[u8], chars: usize) -> String {
+    // Bytes at or above the largest multiple of the alphabet's size are dropped, so every
+    // symbol is equally likely.
+    let limit = 256 - 256 % alphabet.len();
     let mut out = String::with_capacity(chars);
     let mut buf = [0u8; 64];
     while out.len() < chars {
         rand::rngs::OsRng.fill_bytes(&mut buf);
-        // 248 = 4 × 62: bytes at or above it are dropped so every symbol is equally likely.
-        for b in buf.iter().filter(|b| **b < 248) {
+        for b in buf.iter().filter(|b| usize::from(**b) < limit) {
             if out.len() == chars {
                 break;
             }
-            out.push(char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
+            out.push(char::from(alphabet[usize::from(*b) % alphabet.len()]));
         }
     }
     out

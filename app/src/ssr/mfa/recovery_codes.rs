@@ -1,29 +1,14 @@
 //! Recovery codes (authentik's static tokens): random single-use codes of lowercase letters and
 //! digits, shown once, stored as digests.
 use crate::ssr::crypto::secret;
-use rand::RngCore;
 
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `count` new codes of `length` characters (about 5.17 bits each).
 pub fn generate(count: usize, length: usize) -> Vec<String> {
-    (0..count).map(|_| one(length)).collect()
-}
-
-fn one(length: usize) -> String {
-    let mut out = String::with_capacity(length);
-    let mut buf = [0u8; 32];
-    while out.len() < length {
-        rand::rngs::OsRng.fill_bytes(&mut buf);
-        // 252 = 7 × 36: higher bytes are dropped so every symbol is equally likely.
-        for b in buf.iter().filter(|b| **b < 252) {
-            if out.len() == length {
-                break;
-            }
-            out.push(char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
-        }
-    }
-    out
+    (0..count)
+        .map(|_| secret::random_string(ALPHABET, length))
+        .collect()
 }
 
 /// A code as typed (any case, spaces or dashes between groups) as it was generated.

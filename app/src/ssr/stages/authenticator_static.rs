@@ -3,9 +3,8 @@
 //! They wait in the flow sealed until then.
 use super::{Form, Outcome, Stage, StageCtx, field_error};
 use crate::ssr::crypto::sealed;
-use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::mfa::{devices, recovery_codes};
-use crate::ssr::{Error, Result, sessions, users};
+use crate::ssr::{Error, Result};
 use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -57,13 +56,6 @@ impl crate::ssr::typed::Settings for AuthenticatorStatic {
 }
 
 impl AuthenticatorStatic {
-    async fn user(ctx: &StageCtx<'_>) -> Result<Option<users::User>> {
-        match ctx.flow.pending_user {
-            Some(id) => users::get(ctx.pool, id).await,
-            None => sessions::current_user(ctx.pool, ctx.session).await,
-        }
-    }
-
     /// The codes being enrolled: those waiting in the flow, or new ones.
     fn codes(&self, ctx: &mut StageCtx<'_>) -> Result<Vec<String>> {
         if let Some(waiting) = &ctx.flow.pending_static {
@@ -80,7 +72,7 @@ impl AuthenticatorStatic {
 #[async_trait::async_trait]
 impl Stage for AuthenticatorStatic {
     async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
-        if Self::user(ctx).await?.is_none() {
+        if super::enroll::device_user(ctx).await?.is_none() {
             return Ok(Outcome::Deny(
                 "Sign in first to create recovery codes.".into(),
             ));
@@ -93,7 +85,7 @@ impl Stage for AuthenticatorStatic {
     }
 
     async fn submit(&self, ctx: &mut StageCtx<'_>, _form: &Form) -> Result<Outcome> {
-        let Some(user) = Self::user(ctx).await? else {
+        let Some(user) = super::enroll::device_user(ctx).await? else {
             return Ok(Outcome::Deny(
                 "Sign in first to create recovery codes.".into(),
             ));
@@ -106,16 +98,7 @@ impl Stage for AuthenticatorStatic {
             .unwrap_or_else(|| "Recovery codes".into());
         let device = devices::add_static(ctx.pool, user.id, &name, &codes).await?;
         ctx.flow.pending_static = None;
-        events::record(
-            ctx.pool,
-            NewEvent {
-                action: action::MFA_ENROLLED,
-                user: Some((user.id, &user.username)),
-                client_ip: Some(ctx.client.ip),
-                context: serde_json::json!({ "class": "static", "device": device, "name": name }),
-            },
-        )
-        .await?;
+        super::enroll::enrolled(ctx, &user, "static", device, &name).await?;
         Ok(Outcome::Next)
     }
 }

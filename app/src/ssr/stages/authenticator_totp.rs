@@ -3,10 +3,9 @@
 //! the device is saved only once the person enters a code it made. The secret waits in the flow
 //! sealed, and is sealed at rest.
 use super::{Form, Outcome, Stage, StageCtx, field_error};
+use crate::ssr::Result;
 use crate::ssr::crypto::sealed;
-use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::mfa::{devices, totp};
-use crate::ssr::{Result, sessions, users};
 use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -73,14 +72,6 @@ impl crate::ssr::typed::Settings for AuthenticatorTotp {
 const WRONG: &str = "That code is not right. Enter the code your app shows now.";
 
 impl AuthenticatorTotp {
-    /// The user the device is for: the flow's, else the one signed in.
-    async fn user(ctx: &StageCtx<'_>) -> Result<Option<users::User>> {
-        match ctx.flow.pending_user {
-            Some(id) => users::get(ctx.pool, id).await,
-            None => sessions::current_user(ctx.pool, ctx.session).await,
-        }
-    }
-
     /// The secret being enrolled: the one waiting in the flow, or a new one.
     fn secret(ctx: &mut StageCtx<'_>) -> Result<Vec<u8>> {
         if let Some(waiting) = &ctx.flow.pending_totp {
@@ -92,7 +83,7 @@ impl AuthenticatorTotp {
     }
 
     async fn show(&self, ctx: &mut StageCtx<'_>, errors: FieldErrors) -> Result<Outcome> {
-        let Some(user) = Self::user(ctx).await? else {
+        let Some(user) = super::enroll::device_user(ctx).await? else {
             return Ok(Outcome::Deny(
                 "Sign in first to add an authenticator.".into(),
             ));
@@ -124,7 +115,7 @@ impl Stage for AuthenticatorTotp {
     }
 
     async fn submit(&self, ctx: &mut StageCtx<'_>, form: &Form) -> Result<Outcome> {
-        let Some(user) = Self::user(ctx).await? else {
+        let Some(user) = super::enroll::device_user(ctx).await? else {
             return Ok(Outcome::Deny(
                 "Sign in first to add an authenticator.".into(),
             ));
@@ -154,16 +145,7 @@ impl Stage for AuthenticatorTotp {
         )
         .await?;
         ctx.flow.pending_totp = None;
-        events::record(
-            ctx.pool,
-            NewEvent {
-                action: action::MFA_ENROLLED,
-                user: Some((user.id, &user.username)),
-                client_ip: Some(ctx.client.ip),
-                context: serde_json::json!({ "class": "totp", "device": device, "name": name }),
-            },
-        )
-        .await?;
+        super::enroll::enrolled(ctx, &user, "totp", device, &name).await?;
         Ok(Outcome::Next)
     }
 }
@@ -197,5 +179,15 @@ mod tests {
             serde_json::from_value::<AuthenticatorTotp>(serde_json::json!({"digits": 300}))
                 .is_err()
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever a blueprint or the REST API sends as `digits`: read or refused, never a panic.
+        #[test]
+        fn any_digits_value_is_read_or_refused(n in proptest::prelude::any::<i64>(), text in ".{0,12}") {
+            for given in [serde_json::json!(n), serde_json::json!(text), serde_json::json!(n as f64)] {
+                let _ = serde_json::from_value::<AuthenticatorTotp>(serde_json::json!({ "digits": given }));
+            }
+        }
     }
 }

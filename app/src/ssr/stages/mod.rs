@@ -5,6 +5,7 @@ pub mod authenticator_totp;
 pub mod authenticator_validate;
 pub mod deny;
 pub mod edit;
+mod enroll;
 pub mod identification;
 pub mod password;
 pub mod prompt;
