@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/api-venv
-if [ ! -x "$venv/bin/st" ] || [ ! -x "$venv/bin/openapi-spec-validator" ]; then
-  python3 -m venv "$venv"
+# The venv's scripts name its python by absolute path: a venv made by another clone that shares
+# the build cache (CI) cannot run here, so it is made again.
+if ! "$venv/bin/st" --version >/dev/null 2>&1 \
+    || ! "$venv/bin/openapi-spec-validator" --help >/dev/null 2>&1; then
+  python3 -m venv --clear "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
     'openapi-spec-validator==0.7.*' 'schemathesis==4.32.*'
 fi
