@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
     AddEventListenerOptions, Document, Event, FormData, Headers, HtmlElement, HtmlFormElement,
-    HtmlTemplateElement, RequestInit, Response, UrlSearchParams,
+    HtmlTemplateElement, RequestInit, Response, SubmitEvent, UrlSearchParams,
 };
 
 /// The card: everything between the page's head and its end that changes from stage to stage.
@@ -57,7 +57,18 @@ fn attach(document: &Document) {
     let document = document.clone();
     let on_submit = Closure::once_into_js(move |event: Event| {
         event.prevent_default();
-        spawn_local(answer(document, form));
+        // The button pressed is part of the answer when it has a name (a choice), as in a
+        // plain form post.
+        let choice = event
+            .dyn_ref::<SubmitEvent>()
+            .and_then(SubmitEvent::submitter)
+            .and_then(|b| {
+                Some((
+                    b.get_attribute("name")?,
+                    b.get_attribute("value").unwrap_or_default(),
+                ))
+            });
+        spawn_local(answer(document, form, choice));
     });
     let options = AddEventListenerOptions::new();
     options.set_once(true);
@@ -68,9 +79,9 @@ fn attach(document: &Document) {
     );
 }
 
-async fn answer(document: Document, form: HtmlFormElement) {
+async fn answer(document: Document, form: HtmlFormElement, choice: Option<(String, String)>) {
     set_busy(&form, true);
-    match send(&form).await {
+    match send(&form, choice).await {
         Ok(Next::Leave(to)) => leave(&to),
         Ok(Next::Card) => {
             if refresh(&document).await.is_err() {
@@ -86,10 +97,13 @@ async fn answer(document: Document, form: HtmlFormElement) {
 }
 
 /// Posts the form as a browser would, asking for the server function's JSON answer.
-async fn send(form: &HtmlFormElement) -> Result<Next, String> {
+async fn send(form: &HtmlFormElement, choice: Option<(String, String)>) -> Result<Next, String> {
     let unreachable = |_| UNREACHABLE.to_string();
     let window = web_sys::window().ok_or(UNREACHABLE)?;
     let data = FormData::new_with_form(form).map_err(unreachable)?;
+    if let Some((name, value)) = choice {
+        data.append_with_str(&name, &value).map_err(unreachable)?;
+    }
     let body = UrlSearchParams::new_with_str_sequence_sequence(&data).map_err(unreachable)?;
     let headers = Headers::new().map_err(unreachable)?;
     headers

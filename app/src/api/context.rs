@@ -15,6 +15,7 @@ pub struct Request {
     pub session: Session,
     pub client: ClientInfo,
     pub origin: String,
+    pub cookies: crate::ssr::flows::executor::Cookies,
     path: String,
     accepts_html: bool,
 }
@@ -38,7 +39,18 @@ impl Request {
             .get(axum::http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
+        let cookies = crate::ssr::flows::executor::Cookies {
+            header: parts
+                .headers
+                .get_all(axum::http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join("; "),
+            ..Default::default()
+        };
         Ok(Self {
+            cookies,
             client: ClientInfo::from_request(peer, &parts.headers, trusted),
             origin: client::origin(peer, &parts.headers, trusted),
             session,
@@ -55,6 +67,19 @@ impl Request {
             client: &self.client,
             origin: &self.origin,
             secret_key: &self.state.settings.secret_key,
+            cookies: &self.cookies,
+        }
+    }
+
+    /// Sets the cookies the flow's stages asked for on the answer.
+    pub fn send_cookies(&self) {
+        let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        for cookie in self.cookies.taken() {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+                res.append_header(axum::http::header::SET_COOKIE, value);
+            }
         }
     }
 

@@ -29,6 +29,7 @@ pub async fn submit_flow(
     let view = crate::ssr::flows::executor::submit(&req.env(), &slug, fields)
         .await
         .map_err(crate::ssr::Error::public)?;
+    req.send_cookies();
     if let Challenge::Redirect { to } = &view.challenge {
         req.redirect_if_plain_form(to);
     }

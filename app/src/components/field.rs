@@ -59,3 +59,19 @@ pub fn SubmitButton(#[prop(into)] label: String) -> impl IntoView {
         </button>
     }
 }
+
+/// A secondary submit button that answers with `fields[<name>]=<value>` (a choice, not the
+/// form's main answer): it skips the form's required fields, so choosing needs no code.
+#[component]
+pub fn ChoiceButton(
+    #[prop(into)] name: String,
+    #[prop(into)] value: String,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    view! {
+        <button type="submit" name=format!("fields[{name}]") value=value formnovalidate=true
+            class="w-full rounded-md border border-slate-300 px-4 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500 disabled:opacity-60 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800">
+            {label}
+        </button>
+    }
+}

@@ -87,9 +87,22 @@ pub enum Challenge {
     StaticSetup {
         codes: Vec<String>,
     },
-    /// Prove a second factor with one of the device classes the user has (`totp`, …).
+    /// Enroll an email address: enter the code sent to it (`sent_to`, masked), or first give an
+    /// address when the account has none (`sent_to` empty).
+    EmailSetup {
+        sent_to: Option<String>,
+    },
+    /// Prove a second factor with one of the device classes the user has (`totp`, …): the one
+    /// `selected`, the others offered as alternatives.
     AuthenticatorValidate {
         classes: Vec<String>,
+        selected: String,
+        /// Where an email code went (masked), when `selected` is `email`.
+        #[serde(default)]
+        sent_to: Option<String>,
+        /// The account has no device yet: `classes` are the ones it may set up now.
+        #[serde(default)]
+        enroll: bool,
     },
     Redirect {
         to: String,

@@ -15,12 +15,17 @@ pub struct DeviceRow {
 impl DeviceRow {
     /// The class as people call it.
     pub fn kind(&self) -> &'static str {
-        match self.class.as_str() {
-            "totp" => "Authenticator app",
-            "static" => "Recovery codes",
-            "webauthn" => "Security key or passkey",
-            "email" => "Email code",
-            _ => "Other",
-        }
+        class_label(&self.class)
+    }
+}
+
+/// A device class (authentik's name) as people call it.
+pub fn class_label(class: &str) -> &'static str {
+    match class {
+        "totp" => "Authenticator app",
+        "static" => "Recovery codes",
+        "webauthn" => "Security key or passkey",
+        "email" => "Email code",
+        _ => "Other",
     }
 }

@@ -143,10 +143,11 @@ pub async fn delete_any(
 }
 
 use app::ssr::stages::{
-    authenticator_static::AuthenticatorStatic, authenticator_totp::AuthenticatorTotp,
-    authenticator_validate::AuthenticatorValidate, deny::Deny, identification::Identification,
-    password::Password, prompt::Prompt, recovery_token::RecoveryToken, user_login::UserLogin,
-    user_logout::UserLogout, user_write::UserWrite,
+    authenticator_email::AuthenticatorEmail, authenticator_static::AuthenticatorStatic,
+    authenticator_totp::AuthenticatorTotp, authenticator_validate::AuthenticatorValidate,
+    deny::Deny, identification::Identification, password::Password, prompt::Prompt,
+    recovery_token::RecoveryToken, user_login::UserLogin, user_logout::UserLogout,
+    user_write::UserWrite,
 };
 
 typed_type!(
@@ -250,6 +251,18 @@ typed_type!(
     "stage_uuid",
     StageRow,
     Stage,
+    authenticator_email,
+    "authenticator_email",
+    "/stages/authenticator/email/",
+    "/stages/authenticator/email/{stage_uuid}/",
+    AuthenticatorEmail,
+    AuthenticatorEmailStageRequest
+);
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
     authenticator_static,
     "authenticator_static",
     "/stages/authenticator/static/",
@@ -293,6 +306,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(user_logout::routes())
         .merge(deny::routes())
         .merge(recovery_token::routes())
+        .merge(authenticator_email::routes())
         .merge(authenticator_static::routes())
         .merge(authenticator_totp::routes())
         .merge(authenticator_validate::routes())
@@ -310,6 +324,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         user_logout::Doc::openapi(),
         deny::Doc::openapi(),
         recovery_token::Doc::openapi(),
+        authenticator_email::Doc::openapi(),
         authenticator_static::Doc::openapi(),
         authenticator_totp::Doc::openapi(),
         authenticator_validate::Doc::openapi(),

@@ -6,7 +6,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// An app whose email goes to `sink`, with initial setup done.
-async fn app_with_sink(sink: &SmtpSink) -> TestApp {
+pub async fn app_with_sink(sink: &SmtpSink) -> TestApp {
     let mut cfg = test_config().await;
     cfg.email.host = "127.0.0.1".into();
     cfg.email.port = sink.port;

@@ -21,6 +21,7 @@ mod interfaces;
 mod limits;
 mod login;
 mod mfa;
+mod mfa_flows;
 mod observability;
 mod policy_access;
 mod policy_flows;

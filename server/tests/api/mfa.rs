@@ -4,13 +4,13 @@ use crate::helpers::{TestApp, spawn_app};
 use serde_json::Value;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-const SIGN_IN: &str = "default-authentication-flow";
+pub const SIGN_IN: &str = "default-authentication-flow";
 const SETUP: &str = "default-authenticator-totp-setup";
-const PASSWORD: &str = "jane-password-1";
+pub const PASSWORD: &str = "jane-password-1";
 
 /// The code of the authenticator app holding `secret` (base32), `steps` steps from now:
 /// computed here from the secret the page showed, as the app would.
-fn code(secret: &str, steps: i64) -> String {
+pub fn code(secret: &str, steps: i64) -> String {
     let bytes = Secret::Encoded(secret.to_string())
         .to_bytes()
         .expect("base32 secret");
@@ -24,7 +24,7 @@ fn code(secret: &str, steps: i64) -> String {
 
 /// Signs `jane` in (no second factor yet) and enrolls an authenticator app; its secret and the
 /// code that confirmed it.
-async fn enroll(app: &TestApp) -> (String, String) {
+pub async fn enroll(app: &TestApp) -> (String, String) {
     let view = app.login("jane", PASSWORD).await;
     assert_eq!(view["challenge"]["component"], "redirect", "{view}");
     let view = app.load_flow(SETUP, &[]).await;
@@ -62,7 +62,7 @@ async fn enroll(app: &TestApp) -> (String, String) {
 }
 
 /// The password step of a new sign-in; the view that follows it.
-async fn after_password(app: &TestApp) -> Value {
+pub async fn after_password(app: &TestApp) -> Value {
     app.load_flow(SIGN_IN, &[]).await;
     app.submit(SIGN_IN, &[("uid_field", "jane")]).await;
     app.submit(SIGN_IN, &[("password", PASSWORD)]).await
@@ -188,8 +188,37 @@ async fn the_setup_stage_settings_are_checked() {
             serde_json::json!({"last_auth_threshold": "fortnights=2"}),
             "last_auth_threshold",
         ),
+        (
+            serde_json::json!({"not_configured_action": "configure"}),
+            "configuration_stages",
+        ),
     ] {
         let err = validate.normalize(&bad).expect_err("refused");
+        assert!(err.contains_key(field), "{bad}: {err:?}");
+    }
+    let email = by_kind("authenticator_email").expect("kind");
+    // What an authentik blueprint writes loads (its own SMTP settings are read, not used).
+    let authentik = serde_json::json!({
+        "use_global_settings": true, "host": "smtp.example.com", "port": 25,
+        "template": "email/email_otp.html", "token_expiry": "minutes=15", "subject": "Code",
+    });
+    assert!(email.normalize(&authentik).is_ok());
+    for (bad, field) in [
+        (
+            serde_json::json!({"use_global_settings": false}),
+            "use_global_settings",
+        ),
+        (
+            serde_json::json!({"token_expiry": "days=2"}),
+            "token_expiry",
+        ),
+        (
+            serde_json::json!({"template": "../../etc/passwd"}),
+            "template",
+        ),
+        (serde_json::json!({"subject": ""}), "subject"),
+    ] {
+        let err = email.normalize(&bad).expect_err("refused");
         assert!(err.contains_key(field), "{bad}: {err:?}");
     }
 }
@@ -331,7 +360,7 @@ async fn with_an_app_and_recovery_codes_either_is_taken() {
     let view = after_password(&app).await;
     assert_eq!(
         view["challenge"]["classes"],
-        serde_json::json!(["static", "totp"]),
+        serde_json::json!(["totp", "static"]),
         "{view}"
     );
     let view = app

@@ -1,6 +1,7 @@
 //! One component per challenge type.
 mod access_denied;
 mod authenticator_validate;
+mod email_setup;
 mod identification;
 mod password;
 mod prompt;
@@ -24,9 +25,11 @@ pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
             view! { <totp_setup::TotpSetup uri secret qr_svg digits errors/> }.into_any()
         }
         Challenge::StaticSetup { codes } => view! { <static_setup::StaticSetup codes/> }.into_any(),
-        Challenge::AuthenticatorValidate { classes } => {
-            view! { <authenticator_validate::AuthenticatorValidate classes errors/> }.into_any()
+        Challenge::EmailSetup { sent_to } => view! { <email_setup::EmailSetup sent_to errors/> }.into_any(),
+        Challenge::AuthenticatorValidate { classes, selected, sent_to, enroll } => view! {
+            <authenticator_validate::AuthenticatorValidate classes selected sent_to enroll errors/>
         }
+        .into_any(),
         Challenge::Redirect { to } => view! {
             <p class="text-center text-sm text-slate-500">"Redirecting… " <a class="text-indigo-600 underline" href=to>"Continue"</a></p>
         }

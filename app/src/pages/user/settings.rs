@@ -96,6 +96,7 @@ fn Password() -> impl IntoView {
 /// The setup flows, back here when done.
 const ENROLL_TOTP: &str = "/if/flow/default-authenticator-totp-setup/?next=/if/user/settings/";
 const ENROLL_STATIC: &str = "/if/flow/default-authenticator-static-setup/?next=/if/user/settings/";
+const ENROLL_EMAIL: &str = "/if/flow/default-authenticator-email-setup/?next=/if/user/settings/";
 
 #[component]
 fn MfaDevices() -> impl IntoView {
@@ -145,6 +146,7 @@ fn MfaDevices() -> impl IntoView {
             <div class="flex flex-wrap gap-2">
                 <a id="enroll-totp" href=ENROLL_TOTP rel="external" class=BUTTON_CLASS>"Add an authenticator app"</a>
                 <a id="enroll-static" href=ENROLL_STATIC rel="external" class=BUTTON_CLASS>"Create recovery codes"</a>
+                <a id="enroll-email" href=ENROLL_EMAIL rel="external" class=BUTTON_CLASS>"Get codes by email"</a>
             </div>
         </section>
     }

@@ -2,11 +2,18 @@
 //! by a variable; in HTML the value is escaped.
 use std::path::Path;
 
-const BUILT_IN: &[(&str, &str, &str)] = &[(
-    "test",
-    include_str!("templates/test.html"),
-    include_str!("templates/test.txt"),
-)];
+const BUILT_IN: &[(&str, &str, &str)] = &[
+    (
+        "test",
+        include_str!("templates/test.html"),
+        include_str!("templates/test.txt"),
+    ),
+    (
+        "email_otp",
+        include_str!("templates/email_otp.html"),
+        include_str!("templates/email_otp.txt"),
+    ),
+];
 
 /// (html, text) of a template, the data dir's copy first. None if the name is unknown.
 pub fn load(dir: &Path, name: &str) -> Option<(String, String)> {

@@ -21,6 +21,32 @@ pub struct Env<'a> {
     pub origin: &'a str,
     /// The instance key that seals secrets at rest (MFA secrets).
     pub secret_key: &'a str,
+    /// The request's cookies, and those to set on the answer.
+    pub cookies: &'a Cookies,
+}
+
+/// Cookies a stage reads from the request or sets on the answer (besides the session's).
+#[derive(Debug, Default)]
+pub struct Cookies {
+    /// The request's `Cookie` header.
+    pub header: String,
+    /// `Set-Cookie` values for the answer.
+    pub set: std::sync::Mutex<Vec<String>>,
+}
+
+impl Cookies {
+    pub fn set(&self, cookie: String) {
+        if let Ok(mut set) = self.set.lock() {
+            set.push(cookie);
+        }
+    }
+
+    pub fn taken(&self) -> Vec<String> {
+        self.set
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
 }
 
 /// Opens `/if/flow/<slug>/`: continues the flow in progress, or plans it anew.
@@ -148,6 +174,8 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
             flow_slug: &state.slug,
             setup_only: state.setup_only,
             secret_key: env.secret_key,
+            origin: env.origin,
+            cookies: env.cookies,
         };
         let started = std::time::Instant::now();
         let (step, outcome) = match form.take() {
@@ -166,6 +194,11 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
                 return Ok(state_view(state));
             }
             Outcome::Next => state.index += 1,
+            Outcome::Then(stages) => {
+                state.index += 1;
+                let at = state.index;
+                state.stages.splice(at..at, stages);
+            }
             Outcome::Invalid(errors) => {
                 carried = errors;
                 state.index = state.last_interactive;

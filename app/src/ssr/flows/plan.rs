@@ -47,3 +47,20 @@ pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
         stages,
     }))
 }
+
+/// A stage on its own, by id or name, to run inside another stage's turn (an MFA stage that
+/// enrolls a device during sign-in). None when there is no such stage.
+pub async fn stage(pool: &PgPool, key: &str) -> Result<Option<PlannedStage>> {
+    let id = uuid::Uuid::parse_str(key).ok();
+    Ok(sqlx::query_as!(
+        PlannedStage,
+        r#"select name, kind, config, null::uuid as "binding?", 'any' as "policy_engine_mode!",
+                  false as "has_policies!"
+             from stages where id = $1 or name = $2
+            order by (id = $1) desc nulls last limit 1"#,
+        id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?)
+}

@@ -43,6 +43,12 @@ pub struct FlowContext {
     /// Recovery codes being enrolled, sealed, until the person confirms they saved them.
     #[serde(default)]
     pub pending_static: Option<Vec<u8>>,
+    /// An email code sent by this flow (to enroll an address, or as a second factor).
+    #[serde(default)]
+    pub pending_email: Option<crate::ssr::mfa::email_code::PendingCode>,
+    /// The device class the person chose to answer the second-factor stage with.
+    #[serde(default)]
+    pub mfa_selected: Option<String>,
     /// The device class that passed the second factor in this flow, for the login event.
     #[serde(default)]
     pub mfa_class: Option<String>,

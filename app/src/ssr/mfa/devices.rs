@@ -55,6 +55,54 @@ pub async fn add_totp(
     Ok(id)
 }
 
+/// Enrolls an email address whose first code was just entered.
+pub async fn add_email(
+    db: impl PgExecutor<'_>,
+    user: Uuid,
+    name: &str,
+    email: &str,
+) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into mfa_devices (id, user_id, class, name, email, last_used)
+         values ($1, $2, 'email', $3, $4, now())",
+        id,
+        user,
+        name,
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// `user`'s email devices and their addresses, oldest first.
+pub async fn email_devices(db: impl PgExecutor<'_>, user: Uuid) -> Result<Vec<(Uuid, String)>> {
+    let rows = sqlx::query!(
+        "select id, email from mfa_devices
+         where user_id = $1 and class = 'email' and email is not null order by created, id",
+        user
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.email?)))
+        .collect())
+}
+
+/// Notes that `device` (of `user`) just passed; false when it is gone (removed meanwhile).
+pub async fn mark_used(db: impl PgExecutor<'_>, user: Uuid, device: Uuid) -> Result<bool> {
+    let done = sqlx::query!(
+        "update mfa_devices set last_used = now() where id = $1 and user_id = $2",
+        device,
+        user
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Enrolls a set of recovery codes (their digests) as one device.
 pub async fn add_static(pool: &PgPool, user: Uuid, name: &str, codes: &[String]) -> Result<Uuid> {
     let id = Uuid::new_v4();

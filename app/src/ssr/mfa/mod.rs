@@ -1,5 +1,7 @@
 //! Second factors (issue 13): the device classes authentik has, each enrolled by a setup stage
 //! and checked by the `authenticator_validate` stage.
 pub mod devices;
+pub mod email_code;
 pub mod recovery_codes;
+pub mod remembered;
 pub mod totp;

@@ -44,14 +44,7 @@ impl crate::ssr::typed::Settings for AuthenticatorStatic {
         if !(8..=32).contains(&self.token_length) {
             return field_error("token_length", "Codes have 8 to 32 characters.");
         }
-        if self
-            .friendly_name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > 64)
-        {
-            return field_error("friendly_name", "Keep the name to 64 characters.");
-        }
-        FieldErrors::new()
+        super::enroll::check_name(self.friendly_name.as_deref())
     }
 }
 
@@ -91,11 +84,7 @@ impl Stage for AuthenticatorStatic {
             ));
         };
         let codes = self.codes(ctx)?;
-        let name = self
-            .friendly_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "Recovery codes".into());
+        let name = super::enroll::device_name(self.friendly_name.as_deref(), "Recovery codes");
         let device = devices::add_static(ctx.pool, user.id, &name, &codes).await?;
         ctx.flow.pending_static = None;
         super::enroll::enrolled(ctx, &user, "static", device, &name).await?;

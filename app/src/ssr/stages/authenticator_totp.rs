@@ -58,14 +58,7 @@ impl crate::ssr::typed::Settings for AuthenticatorTotp {
         if ![6, 8].contains(&self.digits) {
             return field_error("digits", "Codes have 6 or 8 digits.");
         }
-        if self
-            .friendly_name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > 64)
-        {
-            return field_error("friendly_name", "Keep the name to 64 characters.");
-        }
-        FieldErrors::new()
+        super::enroll::check_name(self.friendly_name.as_deref())
     }
 }
 
@@ -89,12 +82,7 @@ impl AuthenticatorTotp {
             ));
         };
         let secret = Self::secret(ctx)?;
-        let issuer = crate::ssr::brands::from_context().form.title;
-        let issuer = if issuer.trim().is_empty() {
-            "Ward".to_string()
-        } else {
-            issuer
-        };
+        let issuer = super::enroll::site_name();
         let uri = totp::uri(&secret, self.digits, &issuer, &user.username);
         Ok(Outcome::Show(
             Challenge::TotpSetup {
@@ -129,11 +117,7 @@ impl Stage for AuthenticatorTotp {
         let Some(step) = totp::matching_step(&secret, self.digits, given, totp::now()) else {
             return self.show(ctx, field_error("code", WRONG)).await;
         };
-        let name = self
-            .friendly_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "Authenticator app".into());
+        let name = super::enroll::device_name(self.friendly_name.as_deref(), "Authenticator app");
         let device = devices::add_totp(
             ctx.pool,
             ctx.secret_key,

@@ -12,6 +12,34 @@ pub async fn device_user(ctx: &StageCtx<'_>) -> Result<Option<users::User>> {
     }
 }
 
+/// A setup stage's `friendly_name` setting: at most 64 characters.
+pub fn check_name(friendly_name: Option<&str>) -> crate::types::flow::FieldErrors {
+    match friendly_name {
+        Some(n) if n.chars().count() > 64 => {
+            super::field_error("friendly_name", "Keep the name to 64 characters.")
+        }
+        _ => crate::types::flow::FieldErrors::new(),
+    }
+}
+
+/// The new device's name: the stage's `friendly_name`, else `default`.
+pub fn device_name(friendly_name: Option<&str>, default: &str) -> String {
+    friendly_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(default)
+        .to_string()
+}
+
+/// What devices and codes call this site: the brand's title, else Ward.
+pub fn site_name() -> String {
+    let title = crate::ssr::brands::from_context().form.title;
+    if title.trim().is_empty() {
+        "Ward".into()
+    } else {
+        title
+    }
+}
+
 /// Records `mfa_enrolled` for a device `user` just added.
 pub async fn enrolled(
     ctx: &StageCtx<'_>,

@@ -1,5 +1,6 @@
 //! Stage types. Each is one file implementing [`Stage`]; [`build`] maps a stage row's `kind` to
 //! its implementation, so the executor never names a stage type.
+pub mod authenticator_email;
 pub mod authenticator_static;
 pub mod authenticator_totp;
 pub mod authenticator_validate;
@@ -37,6 +38,10 @@ pub struct StageCtx<'a> {
     pub setup_only: bool,
     /// The instance key that seals secrets at rest (MFA secrets).
     pub secret_key: &'a str,
+    /// This site's origin as the browser sees it, e.g. `https://auth.example.com`.
+    pub origin: &'a str,
+    /// The request's cookies, and those to set on the answer.
+    pub cookies: &'a crate::ssr::flows::executor::Cookies,
 }
 
 pub enum Outcome {
@@ -44,6 +49,8 @@ pub enum Outcome {
     Show(Challenge, FieldErrors),
     /// This stage is done; go on with the next.
     Next,
+    /// This stage is done; run these stages next, then go on (a device enrolled during sign-in).
+    Then(Vec<crate::ssr::flows::state::PlannedStage>),
     /// Input turned out invalid after the fact: back to the last stage that asked for input.
     Invalid(FieldErrors),
     /// The flow stops here with this message.
@@ -117,6 +124,11 @@ pub const KINDS: &[Kind] = &[
         "User Logout Stage",
     ),
     kind::<deny::Deny>("deny", "authentik_stages_deny.denystage", "Deny Stage"),
+    kind::<authenticator_email::AuthenticatorEmail>(
+        "authenticator_email",
+        "authentik_stages_authenticator_email.authenticatoremailstage",
+        "Email Authenticator Setup Stage",
+    ),
     kind::<authenticator_static::AuthenticatorStatic>(
         "authenticator_static",
         "authentik_stages_authenticator_static.authenticatorstaticstage",
