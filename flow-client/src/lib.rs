@@ -5,6 +5,8 @@
 //! server's next card replaces the current one in place, so the page never reloads between
 //! stages. It is a WebAssembly of its own, a few KB, because the Leptos app's runtime alone
 //! weighs more than a login page may (issue 12); the card's markup has one source, the server.
+mod webauthn;
+
 use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -31,6 +33,7 @@ pub fn start() {
         return;
     };
     attach(&document);
+    begin(&document);
     // The e2e tests wait for this before typing, as on the pages the Leptos app hydrates.
     if let Some(root) = document.document_element() {
         let _ = root.set_attribute("data-hydrated", "true");
@@ -43,6 +46,41 @@ enum Next {
     Leave(String),
     /// The flow goes on (next stage, or the same one with errors): fetch the new card.
     Card,
+}
+
+/// Starts what a new card runs by itself: a security key's sign-in, or passkey autofill.
+fn begin(document: &Document) {
+    let Some(ceremony) = webauthn::Ceremony::find(document) else {
+        return;
+    };
+    let Some(form) = document
+        .query_selector(FORM)
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    if ceremony.starts_itself() {
+        // As if the person pressed the button (the submit listener runs the ceremony).
+        form.set_no_validate(true);
+        let _ = form.request_submit();
+    } else if ceremony.mode == "conditional" {
+        spawn_local(autofill(form, ceremony));
+    }
+}
+
+/// Passkey autofill: waits for the person to pick a passkey in the username field's menu, then
+/// answers with it. Quietly nothing where the browser cannot, or when the person types instead.
+async fn autofill(form: HtmlFormElement, ceremony: webauthn::Ceremony) {
+    if !webauthn::autofill_available().await {
+        return;
+    }
+    if let Ok(answer) = webauthn::run(&ceremony).await {
+        ceremony.input.set_value(&answer);
+        form.set_no_validate(true);
+        let _ = form.request_submit();
+    }
 }
 
 /// Listens for the card's next submit. Once: a card is answered once, then replaced.
@@ -81,6 +119,26 @@ fn attach(document: &Document) {
 
 async fn answer(document: Document, form: HtmlFormElement, choice: Option<(String, String)>) {
     set_busy(&form, true);
+    // A security key's ceremony runs first (unless the answer is a choice of another method);
+    // any autofill request waiting gives way.
+    if let Some(ceremony) = webauthn::Ceremony::find(&document)
+        && choice.is_none()
+        && ceremony.mode != "conditional"
+        && ceremony.input.value().is_empty()
+    {
+        webauthn::abort_waiting();
+        match webauthn::run(&ceremony).await {
+            Ok(answer) => ceremony.input.set_value(&answer),
+            Err(message) => {
+                show_error(&document, &message);
+                set_busy(&form, false);
+                attach(&document);
+                return;
+            }
+        }
+    } else if webauthn::Ceremony::find(&document).is_none_or(|c| c.input.value().is_empty()) {
+        webauthn::abort_waiting();
+    }
     match send(&form, choice).await {
         Ok(Next::Leave(to)) => leave(&to),
         Ok(Next::Card) => {
@@ -170,6 +228,7 @@ async fn refresh(document: &Document) -> Result<(), JsValue> {
         document.set_title(&title);
     }
     attach(document);
+    begin(document);
     if let Some(field) = document
         .query_selector(FOCUS)?
         .and_then(|e| e.dyn_into::<HtmlElement>().ok())

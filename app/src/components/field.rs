@@ -75,3 +75,29 @@ pub fn ChoiceButton(
         </button>
     }
 }
+
+/// The hidden input a WebAuthn ceremony answers into: the flow client reads the options from it
+/// (`create`, `get` or `conditional`) and puts the browser's answer in it.
+#[component]
+pub fn WebauthnInput(
+    #[prop(into)] name: String,
+    #[prop(into)] mode: String,
+    #[prop(into)] options: String,
+) -> impl IntoView {
+    view! {
+        <input type="hidden" id=format!("field-{name}") name=format!("fields[{name}]") value=""
+            data-webauthn=mode data-options=options/>
+    }
+}
+
+/// Said where a security key would be used, when the browser runs no JavaScript.
+#[component]
+pub fn NeedsScript() -> impl IntoView {
+    view! {
+        <noscript>
+            <p class="text-sm text-amber-700 dark:text-amber-400">
+                "Security keys and passkeys need JavaScript, which is off in this browser."
+            </p>
+        </noscript>
+    }
+}

@@ -61,6 +61,12 @@ pub enum Challenge {
         /// Which identifiers are accepted, e.g. ["username", "email"].
         user_fields: Vec<String>,
         uid: String,
+        /// Passkey autofill: WebAuthn request options (conditional mediation), when offered.
+        #[serde(default)]
+        passkey: Option<String>,
+        /// The passwordless flow to link to ("Sign in with a passkey"), when there is one.
+        #[serde(default)]
+        passwordless_url: Option<String>,
     },
     Password {
         pending_user: String,
@@ -87,6 +93,10 @@ pub enum Challenge {
     StaticSetup {
         codes: Vec<String>,
     },
+    /// Enroll a security key or passkey: WebAuthn creation options for the browser.
+    WebauthnSetup {
+        options: String,
+    },
     /// Enroll an email address: enter the code sent to it (`sent_to`, masked), or first give an
     /// address when the account has none (`sent_to` empty).
     EmailSetup {
@@ -103,6 +113,9 @@ pub enum Challenge {
         /// The account has no device yet: `classes` are the ones it may set up now.
         #[serde(default)]
         enroll: bool,
+        /// WebAuthn request options, when `selected` is `webauthn`.
+        #[serde(default)]
+        webauthn: Option<String>,
     },
     Redirect {
         to: String,

@@ -145,9 +145,9 @@ pub async fn delete_any(
 use app::ssr::stages::{
     authenticator_email::AuthenticatorEmail, authenticator_static::AuthenticatorStatic,
     authenticator_totp::AuthenticatorTotp, authenticator_validate::AuthenticatorValidate,
-    deny::Deny, identification::Identification, password::Password, prompt::Prompt,
-    recovery_token::RecoveryToken, user_login::UserLogin, user_logout::UserLogout,
-    user_write::UserWrite,
+    authenticator_webauthn::AuthenticatorWebauthn, deny::Deny, identification::Identification,
+    password::Password, prompt::Prompt, recovery_token::RecoveryToken, user_login::UserLogin,
+    user_logout::UserLogout, user_write::UserWrite,
 };
 
 typed_type!(
@@ -295,6 +295,19 @@ typed_type!(
     AuthenticatorValidateStageRequest
 );
 
+typed_type!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
+    authenticator_webauthn,
+    "authenticator_webauthn",
+    "/stages/authenticator/webauthn/",
+    "/stages/authenticator/webauthn/{stage_uuid}/",
+    AuthenticatorWebauthn,
+    AuthenticatorWebAuthnStageRequest
+);
+
 /// Every stage type's routes.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -310,6 +323,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(authenticator_static::routes())
         .merge(authenticator_totp::routes())
         .merge(authenticator_validate::routes())
+        .merge(authenticator_webauthn::routes())
 }
 
 /// Every stage type's paths, for the OpenAPI document.
@@ -328,6 +342,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         authenticator_static::Doc::openapi(),
         authenticator_totp::Doc::openapi(),
         authenticator_validate::Doc::openapi(),
+        authenticator_webauthn::Doc::openapi(),
     ] {
         doc.merge(other);
     }

@@ -287,3 +287,75 @@ async fn the_same_browser_is_not_asked_again_within_the_threshold_another_is() {
         "{view}"
     );
 }
+
+#[tokio::test]
+async fn security_keys_need_a_name_not_an_address_and_say_so() {
+    // The tests reach Ward at 127.0.0.1: no WebAuthn relying party can be an IP address.
+    let app = crate::helpers::spawn_app().await;
+    app.create_user("jane", PASSWORD).await;
+    app.login("jane", PASSWORD).await;
+    let view = app
+        .load_flow("default-authenticator-webauthn-setup", &[])
+        .await;
+    let view = &view["Found"];
+    assert_eq!(view["challenge"]["component"], "access_denied", "{view}");
+    assert!(
+        view["challenge"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("reached by a name, not an address (127.0.0.1)"),
+        "{view}"
+    );
+    // The sign-in page still works, without passkey autofill.
+    app.logout().await;
+    let view = app.load_flow(SIGN_IN, &[]).await;
+    assert_eq!(
+        view["Found"]["challenge"]["component"], "identification",
+        "{view}"
+    );
+    assert_eq!(view["Found"]["challenge"]["passkey"], Value::Null);
+    assert_eq!(
+        view["Found"]["challenge"]["passwordless_url"],
+        "/if/flow/default-passwordless-flow/"
+    );
+    // A forged autofill answer is refused beside the field, not a crash.
+    let view = app
+        .submit(
+            SIGN_IN,
+            &[("passkey", r#"{"id":"x","rawId":"eA","type":"public-key"}"#)],
+        )
+        .await;
+    assert_eq!(view["challenge"]["component"], "identification", "{view}");
+}
+
+#[tokio::test]
+async fn the_webauthn_setup_stage_settings_are_checked() {
+    let kind = app::ssr::stages::by_kind("authenticator_webauthn").expect("kind");
+    let authentik = json!({
+        "user_verification": "preferred", "resident_key_requirement": "required",
+        "authenticator_attachment": "cross-platform", "device_type_restrictions": [],
+        "max_attempts": 0, "friendly_name": "YubiKey",
+    });
+    assert!(kind.normalize(&authentik).is_ok());
+    for (bad, field) in [
+        (
+            json!({"user_verification": "sometimes"}),
+            "user_verification",
+        ),
+        (
+            json!({"resident_key_requirement": "maybe"}),
+            "resident_key_requirement",
+        ),
+        (
+            json!({"authenticator_attachment": "usb"}),
+            "authenticator_attachment",
+        ),
+        (
+            json!({"device_type_restrictions": ["fido2"]}),
+            "device_type_restrictions",
+        ),
+    ] {
+        let err = kind.normalize(&bad).expect_err("refused");
+        assert!(err.contains_key(field), "{bad}: {err:?}");
+    }
+}

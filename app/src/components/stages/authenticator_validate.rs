@@ -1,4 +1,4 @@
-use crate::components::field::{ChoiceButton, Field, SubmitButton};
+use crate::components::field::{ChoiceButton, Field, NeedsScript, SubmitButton, WebauthnInput};
 use crate::types::flow::FieldErrors;
 use crate::types::mfa::class_label;
 use leptos::prelude::*;
@@ -11,6 +11,7 @@ pub fn AuthenticatorValidate(
     selected: String,
     sent_to: Option<String>,
     enroll: bool,
+    webauthn: Option<String>,
     errors: FieldErrors,
 ) -> impl IntoView {
     if enroll {
@@ -29,6 +30,7 @@ pub fn AuthenticatorValidate(
     }
     let has_codes = classes.iter().any(|c| c == "static");
     let hint = match selected.as_str() {
+        "webauthn" => "Use your security key or passkey: follow your browser.".to_string(),
         "email" => match &sent_to {
             Some(to) => format!("We sent a code to {to}. Enter it here."),
             None => "We could not send a code. Ask for a new one.".to_string(),
@@ -56,11 +58,23 @@ pub fn AuthenticatorValidate(
             </div>
         }
     });
+    let answer = match webauthn {
+        Some(options) => view! {
+            <WebauthnInput name="webauthn" mode="get" options/>
+            <NeedsScript/>
+            <SubmitButton label="Use security key"/>
+        }
+        .into_any(),
+        None => view! {
+            <Field name="code" label="Code" autocomplete="one-time-code" autofocus=true
+                error=errors.get("code").cloned()/>
+            <SubmitButton label="Verify"/>
+        }
+        .into_any(),
+    };
     view! {
         <p class="text-sm text-slate-600 dark:text-slate-400" id="mfa-hint">{hint}</p>
-        <Field name="code" label="Code" autocomplete="one-time-code" autofocus=true
-            error=errors.get("code").cloned()/>
-        <SubmitButton label="Verify"/>
+        {answer}
         {resend}
         {switch}
     }

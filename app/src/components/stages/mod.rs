@@ -7,6 +7,7 @@ mod password;
 mod prompt;
 mod static_setup;
 mod totp_setup;
+mod webauthn_setup;
 
 use crate::types::flow::{Challenge, FieldErrors};
 use leptos::prelude::*;
@@ -15,8 +16,12 @@ use leptos::prelude::*;
 pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
     let form_error = errors.get("").cloned();
     let body = match challenge {
-        Challenge::Identification { user_fields, uid } => {
-            view! { <identification::Identification user_fields uid errors/> }.into_any()
+        Challenge::Identification { user_fields, uid, passkey, passwordless_url } => view! {
+            <identification::Identification user_fields uid passkey passwordless_url errors/>
+        }
+        .into_any(),
+        Challenge::WebauthnSetup { options } => {
+            view! { <webauthn_setup::WebauthnSetup options errors/> }.into_any()
         }
         Challenge::Password { pending_user } => view! { <password::Password pending_user errors/> }.into_any(),
         Challenge::Prompt { fields, values } => view! { <prompt::Prompt fields values errors/> }.into_any(),
@@ -26,8 +31,8 @@ pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
         }
         Challenge::StaticSetup { codes } => view! { <static_setup::StaticSetup codes/> }.into_any(),
         Challenge::EmailSetup { sent_to } => view! { <email_setup::EmailSetup sent_to errors/> }.into_any(),
-        Challenge::AuthenticatorValidate { classes, selected, sent_to, enroll } => view! {
-            <authenticator_validate::AuthenticatorValidate classes selected sent_to enroll errors/>
+        Challenge::AuthenticatorValidate { classes, selected, sent_to, enroll, webauthn } => view! {
+            <authenticator_validate::AuthenticatorValidate classes selected sent_to enroll webauthn errors/>
         }
         .into_any(),
         Challenge::Redirect { to } => view! {

@@ -97,6 +97,8 @@ fn Password() -> impl IntoView {
 const ENROLL_TOTP: &str = "/if/flow/default-authenticator-totp-setup/?next=/if/user/settings/";
 const ENROLL_STATIC: &str = "/if/flow/default-authenticator-static-setup/?next=/if/user/settings/";
 const ENROLL_EMAIL: &str = "/if/flow/default-authenticator-email-setup/?next=/if/user/settings/";
+const ENROLL_WEBAUTHN: &str =
+    "/if/flow/default-authenticator-webauthn-setup/?next=/if/user/settings/";
 
 #[component]
 fn MfaDevices() -> impl IntoView {
@@ -147,6 +149,7 @@ fn MfaDevices() -> impl IntoView {
                 <a id="enroll-totp" href=ENROLL_TOTP rel="external" class=BUTTON_CLASS>"Add an authenticator app"</a>
                 <a id="enroll-static" href=ENROLL_STATIC rel="external" class=BUTTON_CLASS>"Create recovery codes"</a>
                 <a id="enroll-email" href=ENROLL_EMAIL rel="external" class=BUTTON_CLASS>"Get codes by email"</a>
+                <a id="enroll-webauthn" href=ENROLL_WEBAUTHN rel="external" class=BUTTON_CLASS>"Add a security key or passkey"</a>
             </div>
         </section>
     }

@@ -64,3 +64,15 @@ pub async fn stage(pool: &PgPool, key: &str) -> Result<Option<PlannedStage>> {
     .fetch_optional(pool)
     .await?)
 }
+
+/// The slug of the flow `key` names (its id or its slug), if there is one.
+pub async fn slug_of(pool: &PgPool, key: &str) -> Result<Option<String>> {
+    let id = uuid::Uuid::parse_str(key).ok();
+    Ok(sqlx::query_scalar!(
+        "select slug from flows where id = $1 or slug = $2 limit 1",
+        id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?)
+}

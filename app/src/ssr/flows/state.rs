@@ -49,6 +49,12 @@ pub struct FlowContext {
     /// The device class the person chose to answer the second-factor stage with.
     #[serde(default)]
     pub mfa_selected: Option<String>,
+    /// A WebAuthn ceremony under way (webauthn-rs's state), until the browser answers.
+    #[serde(default)]
+    pub webauthn_state: Option<serde_json::Value>,
+    /// Signed in by a passkey alone: it stands for the password and the second factor.
+    #[serde(default)]
+    pub passwordless: bool,
     /// The device class that passed the second factor in this flow, for the login event.
     #[serde(default)]
     pub mfa_class: Option<String>,

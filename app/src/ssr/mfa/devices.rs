@@ -3,7 +3,7 @@
 use crate::ssr::Result;
 use crate::ssr::crypto::sealed;
 use crate::ssr::events::{self, NewEvent, action};
-use crate::ssr::mfa::recovery_codes;
+use crate::ssr::mfa::{recovery_codes, webauthn};
 use crate::types::mfa::DeviceRow;
 use sqlx::{PgExecutor, PgPool};
 use std::net::IpAddr;
@@ -97,6 +97,82 @@ pub async fn mark_used(db: impl PgExecutor<'_>, user: Uuid, device: Uuid) -> Res
         "update mfa_devices set last_used = now() where id = $1 and user_id = $2",
         device,
         user
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Enrolls a WebAuthn credential; None when that credential is enrolled already (anyone's).
+pub async fn add_webauthn(
+    db: impl PgExecutor<'_>,
+    user: Uuid,
+    name: &str,
+    passkey: &webauthn_rs::prelude::Passkey,
+) -> Result<Option<Uuid>> {
+    let (credential, credential_id) =
+        webauthn::stored(passkey).map_err(|e| crate::ssr::Error::internal(e.0))?;
+    let id = Uuid::new_v4();
+    let added = sqlx::query!(
+        "insert into mfa_devices (id, user_id, class, name, credential, credential_id, last_used)
+         values ($1, $2, 'webauthn', $3, $4, $5, now())
+         on conflict (credential_id) where credential_id is not null do nothing",
+        id,
+        user,
+        name,
+        credential,
+        credential_id
+    )
+    .execute(db)
+    .await?;
+    Ok((added.rows_affected() == 1).then_some(id))
+}
+
+/// `user`'s WebAuthn credentials, oldest first.
+pub async fn webauthn_devices(
+    db: impl PgExecutor<'_>,
+    user: Uuid,
+) -> Result<Vec<(Uuid, webauthn_rs::prelude::Passkey)>> {
+    let rows = sqlx::query!(
+        "select id, credential from mfa_devices
+         where user_id = $1 and class = 'webauthn' and credential is not null order by created, id",
+        user
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.id, webauthn::parse_stored(&r.credential?)?)))
+        .collect())
+}
+
+/// The WebAuthn credential of this id: its device, owner and key.
+pub async fn webauthn_by_credential(
+    db: impl PgExecutor<'_>,
+    credential_id: &[u8],
+) -> Result<Option<(Uuid, Uuid, webauthn_rs::prelude::Passkey)>> {
+    let row = sqlx::query!(
+        "select id, user_id, credential from mfa_devices
+         where credential_id = $1 and class = 'webauthn'",
+        credential_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| Some((r.id, r.user_id, webauthn::parse_stored(&r.credential?)?))))
+}
+
+/// Stores a credential's state after it signed in (its counter); false when it is gone.
+pub async fn update_webauthn(
+    db: impl PgExecutor<'_>,
+    device: Uuid,
+    passkey: &webauthn_rs::prelude::Passkey,
+) -> Result<bool> {
+    let (credential, _) =
+        webauthn::stored(passkey).map_err(|e| crate::ssr::Error::internal(e.0))?;
+    let done = sqlx::query!(
+        "update mfa_devices set credential = $2, last_used = now() where id = $1",
+        device,
+        credential
     )
     .execute(db)
     .await?;

@@ -5,3 +5,4 @@ pub mod email_code;
 pub mod recovery_codes;
 pub mod remembered;
 pub mod totp;
+pub mod webauthn;

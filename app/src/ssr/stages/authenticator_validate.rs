@@ -6,12 +6,14 @@
 //! passed within `last_auth_threshold` is not asked again; an account without a device may be
 //! sent to enroll one (`not_configured_action: configure`).
 use super::authenticator_email::Sending;
+use super::authenticator_webauthn::NEEDS_SCRIPT;
 use super::{Form, Outcome, Stage, StageCtx, field_error};
 use crate::ssr::error::BUSY;
 use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::flows::plan;
 use crate::ssr::flows::state::PlannedStage;
 use crate::ssr::mfa::email_code::{self, Check};
+use crate::ssr::mfa::webauthn as mfa_webauthn;
 use crate::ssr::mfa::{devices, remembered, totp};
 use crate::ssr::throttle::{self, Attempt, Verdict};
 use crate::ssr::{Error, Result, users};
@@ -22,7 +24,7 @@ use serde::{Deserialize, Serialize};
 /// authentik's device classes, as `device_classes` names them.
 const CLASSES: &[&str] = &["static", "totp", "webauthn", "duo", "sms", "email"];
 /// The classes Ward validates today, the one offered first first.
-const VALIDATED: &[&str] = &["totp", "static", "email"];
+const VALIDATED: &[&str] = &["webauthn", "totp", "static", "email"];
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthenticatorValidate {
@@ -112,6 +114,7 @@ fn class_of(kind: &str) -> Option<&'static str> {
         "authenticator_totp" => Some("totp"),
         "authenticator_static" => Some("static"),
         "authenticator_email" => Some("email"),
+        "authenticator_webauthn" => Some("webauthn"),
         _ => None,
     }
 }
@@ -187,6 +190,7 @@ impl AuthenticatorValidate {
                     selected: String::new(),
                     sent_to: None,
                     enroll: true,
+                    webauthn: None,
                 };
                 Ok(Outcome::Show(challenge, FieldErrors::new()))
             }
@@ -215,6 +219,24 @@ impl AuthenticatorValidate {
     ) -> Result<Outcome> {
         let selected = Self::selected(ctx, &classes);
         let mut sent_to = None;
+        let mut webauthn = None;
+        if selected == "webauthn" {
+            let passkeys: Vec<_> = devices::webauthn_devices(ctx.pool, user)
+                .await?
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect();
+            let site = super::enroll::site_name();
+            match mfa_webauthn::start_authentication(ctx.origin, &site, &passkeys) {
+                Ok((options, state)) => {
+                    ctx.flow.webauthn_state = Some(state);
+                    webauthn = Some(options);
+                }
+                Err(refused) => {
+                    errors.insert(String::new(), refused.0);
+                }
+            }
+        }
         if selected == "email" {
             let devices = devices::email_devices(ctx.pool, user).await?;
             let now = email_code::now();
@@ -259,6 +281,7 @@ impl AuthenticatorValidate {
             selected,
             sent_to,
             enroll: false,
+            webauthn,
         };
         Ok(Outcome::Show(challenge, errors))
     }
@@ -271,8 +294,27 @@ impl AuthenticatorValidate {
         selected: &str,
         offered: &[String],
         given: &str,
+        reason: &mut Option<String>,
     ) -> Result<Option<&'static str>> {
         let (pool, secret_key) = (ctx.pool, ctx.secret_key);
+        if selected == "webauthn" {
+            let Some(state) = ctx.flow.webauthn_state.take() else {
+                return Ok(None);
+            };
+            let passkeys = devices::webauthn_devices(pool, user).await?;
+            let site = super::enroll::site_name();
+            return match mfa_webauthn::finish_authentication(
+                ctx.origin, &site, &state, given, &passkeys,
+            ) {
+                Ok((device, updated)) => Ok(devices::update_webauthn(pool, device, &updated)
+                    .await?
+                    .then_some("webauthn")),
+                Err(refused) => {
+                    *reason = Some(refused.0);
+                    Ok(None)
+                }
+            };
+        }
         if selected == "email" {
             let Some(mut pending) = ctx.flow.pending_email.take() else {
                 return Ok(None);
@@ -305,6 +347,29 @@ impl AuthenticatorValidate {
         Ok(None)
     }
 
+    /// The passwordless flow's challenge: a passkey that names its user (webauthn allowed here),
+    /// else nobody to ask.
+    fn passwordless(&self, ctx: &mut StageCtx<'_>, errors: FieldErrors) -> Outcome {
+        if !self.device_classes.iter().any(|c| c == "webauthn") {
+            return Outcome::Deny("No user was identified.".into());
+        }
+        match super::passkey::start(ctx, false) {
+            Some(options) => Outcome::Show(
+                Challenge::AuthenticatorValidate {
+                    classes: vec!["webauthn".into()],
+                    selected: "webauthn".into(),
+                    sent_to: None,
+                    enroll: false,
+                    webauthn: Some(options),
+                },
+                errors,
+            ),
+            None => {
+                Outcome::Deny("Passkeys work only when Ward is reached by its domain name.".into())
+            }
+        }
+    }
+
     /// The stage passed with `class`: noted for the login event, and this browser remembered.
     fn passed(&self, ctx: &mut StageCtx<'_>, user: uuid::Uuid, class: &str) {
         ctx.flow.mfa_class = Some(class.to_string());
@@ -325,8 +390,12 @@ const NONE_SET_UP: &str = "Signing in needs a second factor, and this account ha
 #[async_trait::async_trait]
 impl Stage for AuthenticatorValidate {
     async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
+        // A passkey that signed in earlier in this flow was the second factor already.
+        if ctx.flow.mfa_class.is_some() {
+            return Ok(Outcome::Next);
+        }
         let Some(user) = ctx.flow.pending_user else {
-            return Ok(Outcome::Deny("No user was identified.".into()));
+            return Ok(self.passwordless(ctx, FieldErrors::new()));
         };
         let classes = self.offered(ctx, user).await?;
         if classes.is_empty() {
@@ -341,7 +410,15 @@ impl Stage for AuthenticatorValidate {
 
     async fn submit(&self, ctx: &mut StageCtx<'_>, form: &Form) -> Result<Outcome> {
         let Some(user) = ctx.flow.pending_user else {
-            return Ok(Outcome::Deny("No user was identified.".into()));
+            // The passwordless flow: the passkey says who signs in.
+            let given = form.get("webauthn").map(String::as_str).unwrap_or_default();
+            if given.trim().is_empty() {
+                return Ok(self.passwordless(ctx, field_error("", NEEDS_SCRIPT)));
+            }
+            return Ok(match super::passkey::finish(ctx, given).await? {
+                Ok(_) => Outcome::Next,
+                Err(message) => self.passwordless(ctx, field_error("", message)),
+            });
         };
         let classes = self.offered(ctx, user).await?;
         let pick = form.get("class").map(String::as_str);
@@ -361,17 +438,23 @@ impl Stage for AuthenticatorValidate {
                 .await;
         }
         let selected = Self::selected(ctx, &classes);
-        let given = form.get("code").map(String::as_str).unwrap_or_default();
+        // A security key answers for itself (no field to put an error beside).
+        let (input, slot) = match selected.as_str() {
+            "webauthn" => ("webauthn", ""),
+            _ => ("code", "code"),
+        };
+        let given = form.get(input).map(String::as_str).unwrap_or_default();
         if given.trim().is_empty() {
             let message = match selected.as_str() {
+                "webauthn" => NEEDS_SCRIPT,
                 "email" => "Enter the code from the email.",
                 _ => "Enter a code from your authenticator app or a recovery code.",
             };
             return self
-                .show(ctx, user, classes, field_error("code", message), false)
+                .show(ctx, user, classes, field_error(slot, message), false)
                 .await;
         }
-        if given.len() > 128 {
+        if input == "code" && given.len() > 128 {
             return self
                 .show(ctx, user, classes, field_error("code", WRONG), false)
                 .await;
@@ -383,8 +466,9 @@ impl Stage for AuthenticatorValidate {
         };
         let pool = ctx.pool;
         let mut matched = None;
+        let mut reason = None;
         let verify = async {
-            matched = Self::verify(ctx, user, &selected, &classes, given).await?;
+            matched = Self::verify(ctx, user, &selected, &classes, given, &mut reason).await?;
             Ok(matched.is_some())
         };
         let verdict = throttle::check(pool, attempt, verify).await;
@@ -393,7 +477,7 @@ impl Stage for AuthenticatorValidate {
                 self.passed(ctx, user, matched.unwrap_or_default());
                 return Ok(Outcome::Next);
             }
-            Ok(Verdict::Invalid) => WRONG.to_string(),
+            Ok(Verdict::Invalid) => reason.unwrap_or_else(|| WRONG.to_string()),
             Ok(Verdict::Wait(seconds)) => throttle::wait_message(seconds),
             Err(Error::Busy) => BUSY.to_string(),
             Err(e) => return Err(e),
@@ -409,7 +493,7 @@ impl Stage for AuthenticatorValidate {
             },
         )
         .await?;
-        self.show(ctx, user, classes, field_error("code", refusal), false)
+        self.show(ctx, user, classes, field_error(slot, refusal), false)
             .await
     }
 }

@@ -21,6 +21,15 @@ pub struct Identification {
     /// probe which accounts exist), or is refused here.
     #[serde(default = "yes")]
     pretend_user_exists: bool,
+    /// authentik's validation stage for passkey autofill: when set, the username field offers
+    /// the browser's passkeys (WebAuthn conditional mediation).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    webauthn_stage: Option<serde_json::Value>,
+    /// A flow to sign in with a passkey alone (its id or slug), linked below the form.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    passwordless_flow: Option<serde_json::Value>,
 }
 
 fn yes() -> bool {
@@ -58,39 +67,59 @@ fn default_fields() -> Vec<String> {
 }
 
 impl Identification {
-    fn show(&self, uid: &str, errors: FieldErrors) -> Outcome {
-        Outcome::Show(
+    async fn show(
+        &self,
+        ctx: &mut StageCtx<'_>,
+        uid: &str,
+        errors: FieldErrors,
+    ) -> Result<Outcome> {
+        let passkey = match &self.webauthn_stage {
+            Some(stage) if !stage.is_null() => super::passkey::start(ctx, true),
+            _ => None,
+        };
+        let passwordless_url = match self.passwordless_flow.as_ref().and_then(|f| f.as_str()) {
+            Some(key) => crate::ssr::flows::plan::slug_of(ctx.pool, key)
+                .await?
+                .map(|slug| format!("/if/flow/{slug}/")),
+            None => None,
+        };
+        Ok(Outcome::Show(
             Challenge::Identification {
                 user_fields: self.user_fields.clone(),
                 uid: uid.into(),
+                passkey,
+                passwordless_url,
             },
             errors,
-        )
+        ))
     }
 }
 
 #[async_trait::async_trait]
 impl Stage for Identification {
     async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
-        Ok(self.show(
-            ctx.flow.pending_uid.as_deref().unwrap_or_default(),
-            FieldErrors::new(),
-        ))
+        let uid = ctx.flow.pending_uid.clone().unwrap_or_default();
+        self.show(ctx, &uid, FieldErrors::new()).await
     }
 
     async fn submit(&self, ctx: &mut StageCtx<'_>, form: &Form) -> Result<Outcome> {
+        // The browser's passkey autofill answered: it says who signs in.
+        if let Some(given) = form.get("passkey").filter(|p| !p.trim().is_empty())
+            && self.webauthn_stage.as_ref().is_some_and(|s| !s.is_null())
+        {
+            return match super::passkey::finish(ctx, given).await? {
+                Ok(_) => Ok(Outcome::Next),
+                Err(message) => self.show(ctx, "", field_error("uid_field", message)).await,
+            };
+        }
         let uid = form.get("uid_field").map(|s| s.trim()).unwrap_or_default();
         if uid.is_empty() {
-            return Ok(self.show(
-                "",
-                field_error("uid_field", "Please enter your username or email."),
-            ));
+            let message = "Please enter your username or email.";
+            return self.show(ctx, "", field_error("uid_field", message)).await;
         }
         if uid.chars().count() > 254 || crate::types::validated::has_nul(uid) {
-            return Ok(self.show(
-                "",
-                field_error("uid_field", "That is too long for a username or email."),
-            ));
+            let message = "That is too long for a username or email.";
+            return self.show(ctx, "", field_error("uid_field", message)).await;
         }
         let by_username = self.user_fields.iter().any(|f| f == "username");
         let by_email = self.user_fields.iter().any(|f| f == "email");
@@ -114,7 +143,8 @@ impl Stage for Identification {
                 },
             )
             .await?;
-            return Ok(self.show(uid, field_error("uid_field", "Failed to authenticate.")));
+            let message = "Failed to authenticate.";
+            return self.show(ctx, uid, field_error("uid_field", message)).await;
         }
         ctx.flow.pending_uid = Some(match &user {
             Some(u) if self.show_matched_user => u.username.clone(),

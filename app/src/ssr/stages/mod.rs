@@ -4,10 +4,12 @@ pub mod authenticator_email;
 pub mod authenticator_static;
 pub mod authenticator_totp;
 pub mod authenticator_validate;
+pub mod authenticator_webauthn;
 pub mod deny;
 pub mod edit;
 mod enroll;
 pub mod identification;
+mod passkey;
 pub mod password;
 pub mod prompt;
 pub mod recovery_token;
@@ -143,6 +145,11 @@ pub const KINDS: &[Kind] = &[
         "authenticator_validate",
         "authentik_stages_authenticator_validate.authenticatorvalidatestage",
         "Authenticator Validation Stage",
+    ),
+    kind::<authenticator_webauthn::AuthenticatorWebauthn>(
+        "authenticator_webauthn",
+        "authentik_stages_authenticator_webauthn.authenticatorwebauthnstage",
+        "WebAuthn Authenticator Setup Stage",
     ),
     kind::<recovery_token::RecoveryToken>(
         "recovery_token",

@@ -81,6 +81,10 @@ impl Password {
 #[async_trait::async_trait]
 impl Stage for Password {
     async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
+        // A passkey signed the person in: it stands for the password.
+        if ctx.flow.passwordless {
+            return Ok(Outcome::Next);
+        }
         if ctx.flow.pending_uid.is_none() {
             return Ok(Outcome::Deny("No user was identified.".into()));
         }
