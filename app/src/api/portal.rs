@@ -103,10 +103,16 @@ pub async fn my_remove_mfa_device(id: String) -> Result<(), ServerFnError> {
     let me = req.require_user().await?;
     let id = parse_id(&id)?;
     let pool = &req.state.pool;
-    let removed = crate::ssr::mfa::devices::remove(pool, (me.id, &me.username), req.client.ip, id)
-        .await
-        .map_err(public)?;
-    if removed {
+    let removed = crate::ssr::mfa::devices::remove(
+        pool,
+        (me.id, &me.username),
+        req.client.ip,
+        Some(id),
+        None,
+    )
+    .await
+    .map_err(public)?;
+    if removed == 1 {
         Ok(())
     } else {
         Err(public(crate::ssr::Error::NotFound))

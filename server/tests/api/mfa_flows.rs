@@ -359,3 +359,66 @@ async fn the_webauthn_setup_stage_settings_are_checked() {
         assert!(err.contains_key(field), "{bad}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn admins_see_remove_and_reset_a_users_devices() {
+    let admin = crate::helpers::spawn_app().await;
+    admin.setup_admin().await;
+    let app = admin.new_browser();
+    let jane = app.create_user("jane", PASSWORD).await;
+    enroll(&app).await;
+    app.load_flow("default-authenticator-static-setup", &[])
+        .await;
+    app.submit("default-authenticator-static-setup", &[]).await;
+    let user = jane.to_string();
+
+    // Only superusers may look.
+    let res = app
+        .json_fn("admin/users/mfa", json!({ "user": user }))
+        .await;
+    assert_eq!(res.status(), 403);
+    let devices = admin
+        .ok_fn("admin/users/mfa", json!({ "user": user }))
+        .await;
+    let classes: Vec<&str> = devices
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| d["class"].as_str().expect("class"))
+        .collect();
+    assert_eq!(classes, ["totp", "static"], "{devices}");
+    assert!(devices[0].get("secret").is_none());
+
+    let one = devices[0]["id"].as_str().expect("id");
+    let removed = admin
+        .ok_fn("admin/users/mfa/remove", json!({ "user": user, "id": one }))
+        .await;
+    assert_eq!(removed, Value::Null);
+    let left = admin
+        .ok_fn("admin/users/mfa", json!({ "user": user }))
+        .await;
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    let again = admin
+        .json_fn("admin/users/mfa/remove", json!({ "user": user, "id": one }))
+        .await;
+    assert_eq!(again.status(), 404);
+    let reset = admin
+        .ok_fn("admin/users/mfa/remove", json!({ "user": user }))
+        .await;
+    assert_eq!(reset, Value::Null);
+    assert_eq!(
+        admin
+            .ok_fn("admin/users/mfa", json!({ "user": user }))
+            .await,
+        json!([])
+    );
+    let events = app.events("mfa_removed").await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.0 == "jane" && e.2["by"] == "akadmin"),
+        "{events:?}"
+    );
+    assert_eq!(events[1].2["reset"], true);
+}

@@ -5,6 +5,7 @@ pub mod certs;
 pub mod dashboard;
 pub mod events;
 pub mod groups;
+pub mod mfa;
 pub mod sessions;
 pub mod system;
 pub mod tokens;

@@ -1,5 +1,6 @@
 //! Admin → Users → one user: edit, groups, password, recovery link, delete, sessions, events.
 use crate::api::admin::events::admin_list_events;
+use crate::api::admin::mfa::{AdminRemoveUserMfa, admin_user_mfa};
 use crate::api::admin::sessions::{AdminRevokeSession, admin_list_sessions};
 use crate::api::admin::users::{
     AdminDeleteUser, AdminRecoveryLink, AdminSetPassword, AdminUpdateUser, admin_group_options,
@@ -7,6 +8,7 @@ use crate::api::admin::users::{
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
+use crate::components::device_list::DeviceList;
 use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::session_list::SessionList;
@@ -118,6 +120,7 @@ fn UserEditor(detail: UserDetail, all_groups: Vec<GroupRef>) -> impl IntoView {
             <div class="space-y-6">
                 <PasswordPanel id=id.clone()/>
                 <RecoveryPanel id=id.clone()/>
+                <MfaPanel id=id.clone()/>
                 <SessionsPanel id=id.clone()/>
                 <EventsPanel username=detail.row.username.clone()/>
             </div>
@@ -155,6 +158,52 @@ fn RecoveryPanel(id: String) -> impl IntoView {
                 Ok(link) => view! { <input id="recovery-link" readonly class=INPUT_CLASS prop:value=link/> }.into_any(),
                 Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
             })}
+        </section>
+    }
+}
+
+#[component]
+fn MfaPanel(id: String) -> impl IntoView {
+    let remove = ServerAction::<AdminRemoveUserMfa>::new();
+    let user = id.clone();
+    let devices = Resource::new(
+        move || (remove.version().get(), user.clone()),
+        |(_, user)| admin_user_mfa(user),
+    );
+    on_done(*remove, "MFA devices removed.");
+    let user = id.clone();
+    let remove_one = Callback::new(move |device| {
+        remove.dispatch(AdminRemoveUserMfa {
+            user: user.clone(),
+            id: Some(device),
+        });
+    });
+    let reset = Callback::new(move |()| {
+        remove.dispatch(AdminRemoveUserMfa {
+            user: id.clone(),
+            id: None,
+        });
+    });
+    view! {
+        <section id="user-mfa" class="space-y-2 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="font-semibold">"MFA devices"</h2>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match devices.await {
+                        Ok(rows) => {
+                            let any = !rows.is_empty();
+                            view! {
+                                <DeviceList rows remove=remove_one empty="No second factor."
+                                    last="This is the user's last device: signing in will take the password alone. Remove it?"/>
+                                {any.then(|| view! {
+                                    <ConfirmButton label="Reset MFA" question="Remove all of this user's devices? They enroll again where sign-in asks for a second factor." on_confirm=reset/>
+                                })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -4,7 +4,7 @@ use crate::api::portal::{
     MyChangePassword, MyRemoveMfaDevice, MyRevokeSession, MyUpdateProfile, my_events,
     my_mfa_devices, my_profile_rules, my_sessions,
 };
-use crate::components::confirm::ConfirmButton;
+use crate::components::device_list::DeviceList;
 use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, TextInput};
 use crate::components::layout::TopBar;
@@ -105,42 +105,20 @@ fn MfaDevices() -> impl IntoView {
     let remove = ServerAction::<MyRemoveMfaDevice>::new();
     let devices = Resource::new(move || remove.version().get(), |_| my_mfa_devices());
     on_done(*remove, "Device removed.");
+    let remove = Callback::new(move |id| {
+        remove.dispatch(MyRemoveMfaDevice { id });
+    });
     view! {
         <section class=CARD id="mfa-devices">
             <h2 class="font-semibold">"MFA devices"</h2>
             <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match devices.await {
-                        Ok(rows) if rows.is_empty() => view! {
-                            <p class="text-sm text-slate-500">"No second factor yet: signing in takes your password alone."</p>
+                        Ok(rows) => view! {
+                            <DeviceList rows remove
+                                empty="No second factor yet: signing in takes your password alone."
+                                last="This is your last device: signing in will take your password alone. Remove it?"/>
                         }.into_any(),
-                        Ok(rows) => {
-                            let last = rows.len() == 1;
-                            view! {
-                                <ul class="divide-y divide-slate-200 text-sm dark:divide-slate-800">
-                                    {rows.into_iter().map(|d| {
-                                        let question = if last {
-                                            "This is your last device: signing in will take your password alone. Remove it?"
-                                        } else {
-                                            "Remove this device?"
-                                        };
-                                        let id = d.id.clone();
-                                        let used = d.last_used.clone().map(|t| format!(" · last used {}", short(&t))).unwrap_or_default();
-                                        view! {
-                                            <li class="flex flex-wrap items-center justify-between gap-2 py-2" data-device=d.id.clone()>
-                                                <span>
-                                                    <span class="font-medium">{d.name.clone()}</span>
-                                                    <span class="text-slate-500">{format!(" · {} · added {}{used}", d.kind(), short(&d.created))}</span>
-                                                </span>
-                                                <ConfirmButton label="Remove" question on_confirm=Callback::new(move |()| {
-                                                    remove.dispatch(MyRemoveMfaDevice { id: id.clone() });
-                                                })/>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }
                         Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
@@ -153,11 +131,6 @@ fn MfaDevices() -> impl IntoView {
             </div>
         </section>
     }
-}
-
-/// An RFC 3339 time as `YYYY-MM-DD HH:MM`.
-fn short(t: &str) -> String {
-    t.replace('T', " ").chars().take(16).collect()
 }
 
 #[component]

@@ -291,27 +291,34 @@ pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<DeviceRow>> {
         .collect())
 }
 
-/// Removes one of `user`'s devices, recorded as `mfa_removed`; false when it is not theirs.
-pub async fn remove(pool: &PgPool, user: (Uuid, &str), ip: IpAddr, device: Uuid) -> Result<bool> {
+/// Removes one of `user`'s devices (`device`), or all of them (None: the person enrolls again),
+/// each recorded as `mfa_removed` (`by` an admin, if not the user). How many went.
+pub async fn remove(
+    pool: &PgPool,
+    user: (Uuid, &str),
+    ip: IpAddr,
+    device: Option<Uuid>,
+    by: Option<&str>,
+) -> Result<usize> {
     let removed = sqlx::query!(
-        "delete from mfa_devices where id = $1 and user_id = $2 returning class, name",
-        device,
-        user.0
+        "delete from mfa_devices where user_id = $1 and ($2::uuid is null or id = $2)
+         returning id, class, name",
+        user.0,
+        device
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    let Some(row) = removed else {
-        return Ok(false);
-    };
-    events::record(
-        pool,
-        NewEvent {
-            action: action::MFA_REMOVED,
-            user: Some(user),
-            client_ip: Some(ip),
-            context: serde_json::json!({ "class": row.class, "device": device, "name": row.name }),
-        },
-    )
-    .await?;
-    Ok(true)
+    for row in &removed {
+        events::record(
+            pool,
+            NewEvent {
+                action: action::MFA_REMOVED,
+                user: Some(user),
+                client_ip: Some(ip),
+                context: serde_json::json!({ "class": row.class, "device": row.id, "name": row.name, "by": by, "reset": device.is_none() }),
+            },
+        )
+        .await?;
+    }
+    Ok(removed.len())
 }
