@@ -53,8 +53,9 @@ test("with an app and email codes, choose email at sign-in", async ({ browser })
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page).toHaveURL(/\/if\/user\/settings\/$/);
 
-  // … and email codes: the code goes to the account's address.
-  await settings(page);
+  // … and email codes: the code goes to the account's address (from the settings page the app's
+  // setup came back to).
+  await hydrated(page);
   await page.locator("#enroll-email").click();
   await expect(page.locator("#email-hint")).toContainText("m•••@example.com");
   await page.locator("#field-code").fill(await mailedCode(address, 1));
