@@ -119,14 +119,18 @@ fn attach(document: &Document) {
 
 async fn answer(document: Document, form: HtmlFormElement, choice: Option<(String, String)>) {
     set_busy(&form, true);
-    // A security key's ceremony runs first (unless the answer is a choice of another method);
-    // any autofill request waiting gives way.
-    if let Some(ceremony) = webauthn::Ceremony::find(&document)
-        && choice.is_none()
-        && ceremony.mode != "conditional"
-        && ceremony.input.value().is_empty()
+    let ceremony = webauthn::Ceremony::find(&document);
+    // Any autofill request waiting gives way, unless its own answer is what goes now.
+    if !ceremony
+        .as_ref()
+        .is_some_and(|c| c.mode == "conditional" && !c.input.value().is_empty())
     {
         webauthn::abort_waiting();
+    }
+    // A security key's ceremony runs first (unless the answer is a choice of another method).
+    if let Some(ceremony) = ceremony
+        .filter(|c| choice.is_none() && c.mode != "conditional" && c.input.value().is_empty())
+    {
         match webauthn::run(&ceremony).await {
             Ok(answer) => ceremony.input.set_value(&answer),
             Err(message) => {
@@ -136,8 +140,6 @@ async fn answer(document: Document, form: HtmlFormElement, choice: Option<(Strin
                 return;
             }
         }
-    } else if webauthn::Ceremony::find(&document).is_none_or(|c| c.input.value().is_empty()) {
-        webauthn::abort_waiting();
     }
     match send(&form, choice).await {
         Ok(Next::Leave(to)) => leave(&to),
