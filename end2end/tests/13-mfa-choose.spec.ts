@@ -36,7 +36,7 @@ test("with an app and email codes, choose email at sign-in", async ({ browser })
   const admin = await (await browser.newContext()).newPage();
   await login(admin, ADMIN.username, ADMIN.password);
   await expect(admin).toHaveURL(/\/if\/user\/$/);
-  await createUser(admin, "mfa-choose", PASSWORD);
+  const userId = await createUser(admin, "mfa-choose", PASSWORD);
   const address = "mfa-choose@example.com";
 
   const context = await browser.newContext();
@@ -74,5 +74,33 @@ test("with an app and email codes, choose email at sign-in", async ({ browser })
   await page.locator("#field-code").fill(await mailedCode(address, 2));
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/if\/user\/$/);
+
+  // The person renames the email device; a name that will not do is said beside the field.
+  await settings(page);
+  const mail = page.locator("#mfa-devices li", { hasText: "Email code" });
+  await mail.getByRole("button", { name: "Rename" }).click();
+  const name = mail.getByLabel("Device name");
+  await name.fill("   ");
+  await mail.getByRole("button", { name: "Save" }).click();
+  await expect(mail.locator(".field-error")).toHaveText("Give the device a name.");
+  await name.fill("Work inbox");
+  await mail.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator("#mfa-devices")).toContainText("Work inbox");
   await context.close();
+
+  // The admin resets the person's MFA: every device goes, after one more question.
+  await admin.goto(`/if/admin/users/${userId}/`);
+  await hydrated(admin);
+  const panel = admin.locator("#user-mfa");
+  await expect(panel.locator("li")).toHaveCount(2);
+  await expect(panel).toContainText("Work inbox");
+  // The admin's code arrives lazily: press until the question shows.
+  const confirm = panel.getByRole("button", { name: "Yes, reset mfa" });
+  await expect(async () => {
+    if (!(await confirm.isVisible())) await panel.getByRole("button", { name: "Reset MFA" }).click();
+    await expect(confirm).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await confirm.click();
+  await expect(panel.locator("li")).toHaveCount(0);
+  await expect(panel).toContainText("No second factor.");
 });

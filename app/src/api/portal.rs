@@ -95,6 +95,34 @@ pub async fn my_mfa_devices() -> Result<Vec<crate::types::mfa::DeviceRow>, Serve
         .map_err(public)
 }
 
+/// Signed-in users: rename one of their own MFA devices (a field error for a name that will
+/// not do).
+#[server(prefix = "/-/fn", endpoint = "me/mfa/rename", input = Json)]
+pub async fn my_rename_mfa_device(
+    id: String,
+    name: String,
+) -> Result<crate::types::directory::Saved<()>, ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    use crate::types::directory::Saved;
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    let id = parse_id(&id)?;
+    let mut tx = req.state.pool.begin().await.map_err(|e| public(e.into()))?;
+    let renamed = crate::ssr::mfa::device_edit::rename(&mut tx, &req.actor(&me), me.id, id, &name)
+        .await
+        .map_err(public)?;
+    match renamed {
+        Err(message) => Ok(Saved::Invalid(crate::ssr::typed::field_error(
+            "name", message,
+        ))),
+        Ok(false) => Err(public(crate::ssr::Error::NotFound)),
+        Ok(true) => {
+            tx.commit().await.map_err(|e| public(e.into()))?;
+            Ok(Saved::Ok(()))
+        }
+    }
+}
+
 /// Signed-in users: remove one of their own MFA devices.
 #[server(prefix = "/-/fn", endpoint = "me/mfa/remove", input = Json)]
 pub async fn my_remove_mfa_device(id: String) -> Result<(), ServerFnError> {

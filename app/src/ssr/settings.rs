@@ -1,6 +1,7 @@
 //! System settings: one row, read where it matters and edited by admins.
 use crate::ssr::Result;
 use crate::ssr::audit::{self, Actor};
+use crate::ssr::mfa::enforce;
 use crate::types::directory::Saved;
 use crate::types::flow::FieldErrors;
 use crate::types::system::SystemSettings;
@@ -12,9 +13,14 @@ pub const AVATAR_MODES: [&str; 3] = ["none", "initials", "gravatar"];
 pub async fn load(pool: &PgPool) -> Result<SystemSettings> {
     Ok(sqlx::query_as!(
         SystemSettings,
-        "select avatars, allow_change_username, allow_change_name, allow_change_email,
-                event_retention_days, default_token_length, default_token_duration_minutes
-           from settings"
+        r#"select avatars, allow_change_username, allow_change_name, allow_change_email,
+                  event_retention_days, default_token_length, default_token_duration_minutes,
+                  exists (select 1 from flow_stage_bindings b
+                            join flows f on f.id = b.flow_id join stages s on s.id = b.stage_id
+                           where f.slug = $1 and s.name = $2) as "require_admin_mfa!"
+             from settings"#,
+        enforce::FLOW,
+        enforce::STAGE
     )
     .fetch_one(pool)
     .await?)
@@ -62,9 +68,14 @@ pub async fn save(
     let mut tx = pool.begin().await?;
     let before = sqlx::query_as!(
         SystemSettings,
-        "select avatars, allow_change_username, allow_change_name, allow_change_email,
-                event_retention_days, default_token_length, default_token_duration_minutes
-           from settings for update"
+        r#"select avatars, allow_change_username, allow_change_name, allow_change_email,
+                  event_retention_days, default_token_length, default_token_duration_minutes,
+                  exists (select 1 from flow_stage_bindings b
+                            join flows f on f.id = b.flow_id join stages s on s.id = b.stage_id
+                           where f.slug = $1 and s.name = $2) as "require_admin_mfa!"
+             from settings for update"#,
+        enforce::FLOW,
+        enforce::STAGE
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -82,6 +93,11 @@ pub async fn save(
     )
     .execute(&mut *tx)
     .await?;
+    if before.require_admin_mfa != new.require_admin_mfa
+        && let Err(errors) = enforce::set_in(&mut tx, actor, new.require_admin_mfa).await?
+    {
+        return Ok(Saved::Invalid(errors));
+    }
     let changes = audit::diff(&fields(&before), &fields(&new));
     if !changes.is_empty() {
         audit::record(
@@ -119,6 +135,7 @@ mod tests {
             event_retention_days: 365,
             default_token_length: 60,
             default_token_duration_minutes: 30,
+            require_admin_mfa: false,
         }
     }
 

@@ -12,6 +12,9 @@ pub struct SystemSettings {
     pub event_retention_days: i32,
     pub default_token_length: i32,
     pub default_token_duration_minutes: i32,
+    /// Administrators without an MFA device enroll one at their next sign-in.
+    #[serde(default)]
+    pub require_admin_mfa: bool,
 }
 
 /// One kind of background task, with its latest run.

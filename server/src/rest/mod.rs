@@ -3,6 +3,7 @@
 mod admin;
 mod applications;
 mod auth;
+mod authenticators;
 mod bindings;
 mod blueprints;
 mod certs;
@@ -159,6 +160,7 @@ pub fn router() -> Router<AppState> {
                 .delete(policy_bindings::delete_binding),
         )
         .merge(policies::routes())
+        .merge(authenticators::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -197,7 +199,7 @@ pub fn router() -> Router<AppState> {
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices")),
 )]
 pub struct ApiDoc;
 
@@ -206,6 +208,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(stages::openapi());
     doc.merge(policies::openapi());
+    doc.merge(authenticators::openapi());
     doc
 }
 

@@ -21,6 +21,11 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
             json!({ "id": nobody, "password": "long enough pw" }),
         ),
         ("admin/users/recovery-link", json!({ "id": nobody })),
+        ("admin/users/mfa", json!({ "user": nobody })),
+        (
+            "admin/users/mfa/remove",
+            json!({ "user": nobody, "id": null }),
+        ),
         ("admin/groups/options", json!({})),
         ("admin/groups/list", json!({})),
         (

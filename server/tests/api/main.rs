@@ -31,6 +31,7 @@ mod portal;
 mod recovery;
 mod rest_applications;
 mod rest_auth;
+mod rest_authenticators;
 mod rest_blueprints;
 mod rest_certs;
 mod rest_events;

@@ -422,3 +422,120 @@ async fn admins_see_remove_and_reset_a_users_devices() {
     );
     assert_eq!(events[1].2["reset"], true);
 }
+
+#[tokio::test]
+async fn requiring_mfa_of_admins_makes_an_admin_without_a_device_enroll_one() {
+    let admin = crate::helpers::spawn_app().await;
+    let lone = admin.new_browser();
+    lone.create_user("jane", PASSWORD).await;
+    admin.setup_admin().await;
+    let settings = admin.ok_fn("admin/settings", json!({})).await;
+    assert_eq!(settings["require_admin_mfa"], false, "{settings}");
+    let mut on = settings.clone();
+    on["require_admin_mfa"] = json!(true);
+    let saved = admin
+        .ok_fn("admin/settings/save", json!({ "settings": on }))
+        .await;
+    assert_eq!(saved["Ok"]["require_admin_mfa"], true, "{saved}");
+    assert_eq!(
+        admin.ok_fn("admin/settings", json!({})).await["require_admin_mfa"],
+        true
+    );
+    // Saving it on again binds nothing twice.
+    admin
+        .ok_fn("admin/settings/save", json!({ "settings": on }))
+        .await;
+    let gates: Vec<String> = sqlx::query_scalar(
+        "select g.name from policy_bindings p join groups g on g.id = p.group_id
+           join flow_stage_bindings b on b.id = p.flow_stage_binding_id
+           join stages s on s.id = b.stage_id
+          where s.name = 'default-authentication-mfa-enforce'",
+    )
+    .fetch_all(&admin.pool)
+    .await
+    .expect("gates");
+    assert_eq!(gates, ["authentik Admins"]);
+
+    // A user who is not an admin still signs in with a password alone.
+    let view = lone.login("jane", PASSWORD).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+
+    // The admin, with no device, picks one to set up before the sign-in completes.
+    let browser = admin.new_browser();
+    let view = browser
+        .login("akadmin", crate::helpers::ADMIN_PASSWORD)
+        .await;
+    assert_eq!(
+        view["challenge"]["component"], "authenticator_validate",
+        "{view}"
+    );
+    assert_eq!(view["challenge"]["enroll"], true);
+    assert_eq!(view["challenge"]["classes"], json!(["totp", "webauthn"]));
+    let view = browser.submit(SIGN_IN, &[("class", "totp")]).await;
+    assert_eq!(view["challenge"]["component"], "totp_setup", "{view}");
+    let secret = view["challenge"]["secret"].as_str().expect("secret");
+    let view = browser.submit(SIGN_IN, &[("code", &code(secret, 0))]).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+    let me: Value = browser.server_fn("me", &[]).await.json().await.expect("me");
+    assert_eq!(me["username"], "akadmin");
+
+    // Next time the device is asked for (once: the enforcing stage sees it was checked).
+    let again = admin.new_browser();
+    let view = again.login("akadmin", crate::helpers::ADMIN_PASSWORD).await;
+    assert_eq!(
+        view["challenge"]["component"], "authenticator_validate",
+        "{view}"
+    );
+    assert_ne!(view["challenge"]["enroll"], true, "{view}");
+    let view = again.submit(SIGN_IN, &[("code", &code(secret, 1))]).await;
+    assert_eq!(view["challenge"]["component"], "redirect", "{view}");
+
+    // Off unbinds the stage (and its gates); the change is audited.
+    let mut off = on.clone();
+    off["require_admin_mfa"] = json!(false);
+    let saved = admin
+        .ok_fn("admin/settings/save", json!({ "settings": off }))
+        .await;
+    assert_eq!(saved["Ok"]["require_admin_mfa"], false, "{saved}");
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from flow_stage_bindings b join stages s on s.id = b.stage_id
+          where s.name = 'default-authentication-mfa-enforce'",
+    )
+    .fetch_one(&admin.pool)
+    .await
+    .expect("count");
+    assert_eq!(left, 0);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from events where action = 'model_updated'
+            and context->'diff' ? 'require_admin_mfa'",
+    )
+    .fetch_one(&admin.pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 2);
+}
+
+/// Before any superuser group exists there is no one to require it of: said beside the box.
+#[tokio::test]
+async fn requiring_mfa_of_admins_needs_a_superuser_group() {
+    let app = crate::helpers::spawn_app().await;
+    let mut wanted = app::ssr::settings::load(&app.pool).await.expect("load");
+    wanted.require_admin_mfa = true;
+    let system = app::ssr::users::system();
+    let actor = app::ssr::audit::Actor {
+        user: &system,
+        ip: std::net::IpAddr::from([127, 0, 0, 1]),
+    };
+    let saved = app::ssr::settings::save(&app.pool, &actor, wanted)
+        .await
+        .expect("save");
+    let app::types::directory::Saved::Invalid(errors) = saved else {
+        panic!("saved without a superuser group");
+    };
+    assert!(
+        errors["require_admin_mfa"].contains("No group makes its members superusers"),
+        "{errors:?}"
+    );
+    let now = app::ssr::settings::load(&app.pool).await.expect("load");
+    assert!(!now.require_admin_mfa);
+}

@@ -322,6 +322,7 @@ async fn stage_settings_are_checked_by_type() {
         [
             "default-authentication-password",
             "default-authentication-mfa-validation",
+            "default-authentication-mfa-enforce",
             "default-authentication-login",
             "default-authentication-identification"
         ]

@@ -40,6 +40,7 @@ fn SettingsForm(settings: SystemSettings) -> impl IntoView {
     let retention = RwSignal::new(settings.event_retention_days.to_string());
     let token_length = RwSignal::new(settings.default_token_length.to_string());
     let token_minutes = RwSignal::new(settings.default_token_duration_minutes.to_string());
+    let admin_mfa = RwSignal::new(settings.require_admin_mfa);
     let errors = RwSignal::new(FieldErrors::new());
     let save = ServerAction::<AdminSaveSettings>::new();
     on_saved(*save, errors, "Settings saved.", |_| {});
@@ -56,10 +57,12 @@ fn SettingsForm(settings: SystemSettings) -> impl IntoView {
                 event_retention_days: number(retention),
                 default_token_length: number(token_length),
                 default_token_duration_minutes: number(token_minutes),
+                require_admin_mfa: admin_mfa.get(),
             },
         });
     };
     let avatar_error = Memo::new(move |_| errors.with(|e| e.get("avatars").cloned()));
+    let admin_mfa_error = Memo::new(move |_| errors.with(|e| e.get("require_admin_mfa").cloned()));
     view! {
         <form novalidate on:submit=submit class="max-w-xl space-y-4 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <div class="space-y-1">
@@ -77,6 +80,12 @@ fn SettingsForm(settings: SystemSettings) -> impl IntoView {
                 <Checkbox id="settings-allow-username" label="Username" value=username/>
                 <Checkbox id="settings-allow-name" label="Name" value=name/>
                 <Checkbox id="settings-allow-email" label="Email" value=email/>
+            </fieldset>
+            <fieldset class="space-y-1">
+                <legend class="text-sm font-medium text-slate-700 dark:text-slate-300">"Multi-factor authentication"</legend>
+                <Checkbox id="settings-require-admin-mfa" label="Require MFA for administrators" value=admin_mfa/>
+                <p class="text-sm text-slate-500">"An administrator without a device sets one up at their next sign-in. This binds the stage default-authentication-mfa-enforce into default-authentication-flow for the superuser groups; bind it to other groups there to require it of them too."</p>
+                {move || admin_mfa_error.get().map(|e| view! { <p id="settings-require_admin_mfa-error" class="field-error text-sm text-red-600">{e}</p> })}
             </fieldset>
             <TextInput form="settings" name="event_retention_days" label="Keep events for (days)" kind="number" value=retention errors/>
             <TextInput form="settings" name="default_token_length" label="Default token length (characters)" kind="number" value=token_length errors/>

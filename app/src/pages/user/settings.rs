@@ -1,8 +1,8 @@
 //! `/if/user/settings/`: profile, password, MFA devices, own sessions and recent events.
 use crate::api::me::current_user;
 use crate::api::portal::{
-    MyChangePassword, MyRemoveMfaDevice, MyRevokeSession, MyUpdateProfile, my_events,
-    my_mfa_devices, my_profile_rules, my_sessions,
+    MyChangePassword, MyRemoveMfaDevice, MyRenameMfaDevice, MyRevokeSession, MyUpdateProfile,
+    my_events, my_mfa_devices, my_profile_rules, my_sessions,
 };
 use crate::components::device_list::DeviceList;
 use crate::components::form::{on_done, on_saved};
@@ -103,10 +103,19 @@ const ENROLL_WEBAUTHN: &str =
 #[component]
 fn MfaDevices() -> impl IntoView {
     let remove = ServerAction::<MyRemoveMfaDevice>::new();
-    let devices = Resource::new(move || remove.version().get(), |_| my_mfa_devices());
+    let rename = ServerAction::<MyRenameMfaDevice>::new();
+    let devices = Resource::new(
+        move || (remove.version().get(), rename.version().get()),
+        |_| my_mfa_devices(),
+    );
     on_done(*remove, "Device removed.");
+    let errors = RwSignal::new(FieldErrors::new());
+    on_saved(*rename, errors, "Device renamed.", |()| {});
     let remove = Callback::new(move |id| {
         remove.dispatch(MyRemoveMfaDevice { id });
+    });
+    let rename = Callback::new(move |(id, name)| {
+        rename.dispatch(MyRenameMfaDevice { id, name });
     });
     view! {
         <section class=CARD id="mfa-devices">
@@ -115,7 +124,7 @@ fn MfaDevices() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match devices.await {
                         Ok(rows) => view! {
-                            <DeviceList rows remove
+                            <DeviceList rows remove rename errors
                                 empty="No second factor yet: signing in takes your password alone."
                                 last="This is your last device: signing in will take your password alone. Remove it?"/>
                         }.into_any(),

@@ -5,7 +5,7 @@ use crate::ssr::crypto::sealed;
 use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::mfa::{recovery_codes, webauthn};
 use crate::types::mfa::DeviceRow;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use std::net::IpAddr;
 use uuid::Uuid;
 
@@ -265,7 +265,7 @@ pub async fn accept_step(db: impl PgExecutor<'_>, device: Uuid, step: u64) -> Re
     Ok(done.rows_affected() == 1)
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -300,17 +300,31 @@ pub async fn remove(
     device: Option<Uuid>,
     by: Option<&str>,
 ) -> Result<usize> {
+    let mut tx = pool.begin().await?;
+    let removed = remove_in(&mut tx, user, ip, device, by).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// [`remove`] inside a transaction (the REST API and blueprints).
+pub async fn remove_in(
+    tx: &mut PgConnection,
+    user: (Uuid, &str),
+    ip: IpAddr,
+    device: Option<Uuid>,
+    by: Option<&str>,
+) -> Result<usize> {
     let removed = sqlx::query!(
         "delete from mfa_devices where user_id = $1 and ($2::uuid is null or id = $2)
          returning id, class, name",
         user.0,
         device
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     for row in &removed {
         events::record(
-            pool,
+            &mut *tx,
             NewEvent {
                 action: action::MFA_REMOVED,
                 user: Some(user),

@@ -36,6 +36,7 @@ mod application;
 mod binding;
 mod flow;
 mod group;
+mod mfa_device;
 mod policy;
 mod policy_binding;
 mod stage;
@@ -54,6 +55,22 @@ const MODELS: &[(&str, &(dyn Model + Sync))] = &[
     (
         "authentik_policies.policybinding",
         &policy_binding::PolicyBinding,
+    ),
+    (
+        "authentik_stages_authenticator_totp.totpdevice",
+        &mfa_device::Device("totp"),
+    ),
+    (
+        "authentik_stages_authenticator_static.staticdevice",
+        &mfa_device::Device("static"),
+    ),
+    (
+        "authentik_stages_authenticator_webauthn.webauthndevice",
+        &mfa_device::Device("webauthn"),
+    ),
+    (
+        "authentik_stages_authenticator_email.emaildevice",
+        &mfa_device::Device("email"),
     ),
 ];
 
