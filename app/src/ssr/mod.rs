@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod media;
 pub mod mfa;
 pub mod policies;
+pub mod providers;
 pub mod request;
 pub mod retention;
 pub mod session_list;

@@ -17,6 +17,7 @@ mod page;
 mod typed;
 mod policies;
 mod policy_bindings;
+mod providers;
 mod stages;
 mod tokens;
 mod users;
@@ -137,17 +138,9 @@ pub fn router() -> Router<AppState> {
                 .patch(bindings::patch_binding)
                 .delete(bindings::delete_binding),
         )
-        .route("/stages/all/", get(stages::list_all))
-        .route(
-            "/stages/all/{id}/",
-            get(stages::get_any).delete(stages::delete_any),
-        )
+        .merge(stages::all::routes())
         .merge(stages::routes())
-        .route("/policies/all/", get(policies::list_all))
-        .route(
-            "/policies/all/{id}/",
-            get(policies::get_any).delete(policies::delete_any),
-        )
+        .merge(policies::all::routes())
         .route(
             "/policies/bindings/",
             get(policy_bindings::list_bindings).post(policy_bindings::create_binding),
@@ -161,6 +154,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(policies::routes())
         .merge(authenticators::routes())
+        .merge(providers::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -191,15 +185,13 @@ pub fn router() -> Router<AppState> {
         flows::delete_flow,
         bindings::list_bindings, bindings::create_binding, bindings::get_binding,
         bindings::put_binding, bindings::patch_binding, bindings::delete_binding,
-        stages::list_all, stages::get_any, stages::delete_any,
-        policies::list_all, policies::get_any, policies::delete_any,
         policy_bindings::list_bindings, policy_bindings::create_binding, policy_bindings::get_binding,
         policy_bindings::put_binding, policy_bindings::patch_binding, policy_bindings::delete_binding,
         blueprints::list_blueprints, blueprints::get_blueprint, blueprints::apply_blueprint,
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices"), (name = "providers", description = "Providers of every type")),
 )]
 pub struct ApiDoc;
 
@@ -209,6 +201,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(stages::openapi());
     doc.merge(policies::openapi());
     doc.merge(authenticators::openapi());
+    doc.merge(providers::openapi());
     doc
 }
 

@@ -5,7 +5,7 @@ use super::Created;
 use super::auth::Admin;
 use super::error::{ApiError, ApiResult};
 use super::page::{ListParams, Paginated};
-use super::typed::{self, Family, NameFilter, merged_settings, take_name};
+use super::typed::{Family, merged_settings, take_name};
 use app::ssr::AppState;
 use app::ssr::audit::Actor;
 use app::ssr::policies::edit::{self, PolicyForm, PolicyRow};
@@ -103,6 +103,7 @@ impl Family for PolicyRow {
     async fn save(
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         kind: &'static Kind,
         mut body: Map<String, Value>,
         current: Option<&Self>,
@@ -138,38 +139,14 @@ impl Family for PolicyRow {
     }
 }
 
-#[utoipa::path(get, path = "/policies/all/", tag = "policies", operation_id = "policies_all_list", params(ListParams, NameFilter),
-    responses((status = 200, body = Paginated<Policy>), (status = 400), (status = 401), (status = 403)))]
-pub async fn list_all(
-    State(state): State<AppState>,
-    _admin: Admin,
-    Query(params): Query<ListParams>,
-    Query(filter): Query<NameFilter>,
-) -> ApiResult<Json<Paginated<Policy>>> {
-    typed::list_of::<PolicyRow>(&state, None, params, filter).await
-}
-
-#[utoipa::path(get, path = "/policies/all/{policy_uuid}/", tag = "policies", operation_id = "policies_all_retrieve", params(("policy_uuid" = String, Path)),
-    responses((status = 200, body = Policy), (status = 401), (status = 403), (status = 404)))]
-pub async fn get_any(
-    State(state): State<AppState>,
-    _admin: Admin,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Policy>> {
-    Ok(Json(
-        typed::fetch::<PolicyRow>(&state, None, &id).await?.out(),
-    ))
-}
-
-#[utoipa::path(delete, path = "/policies/all/{policy_uuid}/", tag = "policies", operation_id = "policies_all_destroy", params(("policy_uuid" = String, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
-pub async fn delete_any(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    typed::delete::<PolicyRow>(&state, admin, None, &id).await
-}
+typed_all!(
+    "policies",
+    "policy_uuid",
+    PolicyRow,
+    Policy,
+    "/policies/all/",
+    "/policies/all/{policy_uuid}/"
+);
 
 use app::ssr::policies::{dummy::Dummy, password::PasswordPolicy};
 
@@ -208,7 +185,8 @@ pub fn routes() -> axum::Router<AppState> {
 /// Every policy type's paths, for the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
-    let mut doc = dummy::Doc::openapi();
+    let mut doc = all::Doc::openapi();
+    doc.merge(dummy::Doc::openapi());
     doc.merge(password::Doc::openapi());
     doc
 }

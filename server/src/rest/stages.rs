@@ -5,7 +5,7 @@ use super::Created;
 use super::auth::Admin;
 use super::error::ApiResult;
 use super::page::{ListParams, Paginated};
-use super::typed::{self, Family, NameFilter, merged_settings, take_name};
+use super::typed::{Family, merged_settings, take_name};
 use app::ssr::AppState;
 use app::ssr::audit::Actor;
 use app::ssr::stages::edit::{self, StageRow};
@@ -91,6 +91,7 @@ impl Family for StageRow {
     async fn save(
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         kind: &'static Kind,
         mut body: Map<String, Value>,
         current: Option<&Self>,
@@ -109,38 +110,14 @@ impl Family for StageRow {
     }
 }
 
-#[utoipa::path(get, path = "/stages/all/", tag = "stages", operation_id = "stages_all_list", params(ListParams, NameFilter),
-    responses((status = 200, body = Paginated<Stage>), (status = 400), (status = 401), (status = 403)))]
-pub async fn list_all(
-    State(state): State<AppState>,
-    _admin: Admin,
-    Query(params): Query<ListParams>,
-    Query(filter): Query<NameFilter>,
-) -> ApiResult<Json<Paginated<Stage>>> {
-    typed::list_of::<StageRow>(&state, None, params, filter).await
-}
-
-#[utoipa::path(get, path = "/stages/all/{stage_uuid}/", tag = "stages", operation_id = "stages_all_retrieve", params(("stage_uuid" = String, Path)),
-    responses((status = 200, body = Stage), (status = 401), (status = 403), (status = 404)))]
-pub async fn get_any(
-    State(state): State<AppState>,
-    _admin: Admin,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Stage>> {
-    Ok(Json(
-        typed::fetch::<StageRow>(&state, None, &id).await?.out(),
-    ))
-}
-
-#[utoipa::path(delete, path = "/stages/all/{stage_uuid}/", tag = "stages", operation_id = "stages_all_destroy", params(("stage_uuid" = String, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
-pub async fn delete_any(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    typed::delete::<StageRow>(&state, admin, None, &id).await
-}
+typed_all!(
+    "stages",
+    "stage_uuid",
+    StageRow,
+    Stage,
+    "/stages/all/",
+    "/stages/all/{stage_uuid}/"
+);
 
 use app::ssr::stages::{
     authenticator_email::AuthenticatorEmail, authenticator_static::AuthenticatorStatic,
@@ -329,8 +306,9 @@ pub fn routes() -> axum::Router<AppState> {
 /// Every stage type's paths, for the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
-    let mut doc = identification::Doc::openapi();
+    let mut doc = all::Doc::openapi();
     for other in [
+        identification::Doc::openapi(),
         password::Doc::openapi(),
         prompt::Doc::openapi(),
         user_write::Doc::openapi(),

@@ -37,9 +37,11 @@ pub trait Family: Sized + Send + Sync + 'static {
     ) -> app::ssr::Result<Vec<Self>>;
     async fn get(pool: &PgPool, id: Uuid) -> app::ssr::Result<Option<Self>>;
     /// Saves the body's fields (read-only ones removed) over `current` (PATCH, else None).
+    /// `secret_key` seals what the family keeps secret.
     async fn save(
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        secret_key: &str,
         kind: &'static Kind<Self::Impl>,
         body: Map<String, Value>,
         current: Option<&Self>,
@@ -133,7 +135,17 @@ pub async fn create<F: Family>(
     let kind = kind_named::<F>(kind_name)?;
     let body = body_map::<F>(body)?;
     let mut tx = state.pool.begin().await.map_err(app::ssr::Error::from)?;
-    let id = saved(F::save(&mut tx, &admin.0.actor(), kind, body, None).await?)?;
+    let id = saved(
+        F::save(
+            &mut tx,
+            &admin.0.actor(),
+            &state.settings.secret_key,
+            kind,
+            body,
+            None,
+        )
+        .await?,
+    )?;
     tx.commit().await.map_err(app::ssr::Error::from)?;
     Ok(Created(
         fetch::<F>(state, Some(kind_name), &id.to_string())
@@ -157,6 +169,7 @@ pub async fn change<F: Family>(
         F::save(
             &mut tx,
             &admin.0.actor(),
+            &state.settings.secret_key,
             current.kind(),
             body,
             Some(&current),
@@ -166,7 +179,15 @@ pub async fn change<F: Family>(
         // A full write starts from the defaults, but it is still this object.
         let mut full = body;
         full.insert("pk".into(), Value::String(current.id().to_string()));
-        F::save(&mut tx, &admin.0.actor(), current.kind(), full, None).await?
+        F::save(
+            &mut tx,
+            &admin.0.actor(),
+            &state.settings.secret_key,
+            current.kind(),
+            full,
+            None,
+        )
+        .await?
     };
     saved(saved_id)?;
     tx.commit().await.map_err(app::ssr::Error::from)?;
@@ -288,6 +309,62 @@ macro_rules! typed_type {
                             .patch(partial_update)
                             .delete(destroy),
                     )
+            }
+        }
+    };
+}
+
+/// The `all/` paths of a family (`$row`: a [`Family`]): list every type, read and delete any
+/// object whatever its type. `$tag` is the API area, `$param` the pk's path parameter.
+macro_rules! typed_all {
+    ($tag:tt, $param:tt, $row:ty, $out:ident, $list:tt, $one:tt) => {
+        pub mod all {
+            use super::*;
+            use crate::rest::typed::{self, NameFilter};
+            use axum::routing::get;
+
+            #[utoipa::path(get, path = $list, tag = $tag, operation_id = concat!($tag, "_all_list"),
+                params(ListParams, NameFilter),
+                responses((status = 200, body = Paginated<$out>), (status = 400), (status = 401), (status = 403)))]
+            pub async fn list_all(
+                State(state): State<AppState>,
+                _admin: Admin,
+                Query(params): Query<ListParams>,
+                Query(filter): Query<NameFilter>,
+            ) -> ApiResult<Json<Paginated<$out>>> {
+                typed::list_of::<$row>(&state, None, params, filter).await
+            }
+
+            #[utoipa::path(get, path = $one, tag = $tag, operation_id = concat!($tag, "_all_retrieve"),
+                params(($param = String, Path)),
+                responses((status = 200, body = $out), (status = 401), (status = 403), (status = 404)))]
+            pub async fn get_any(
+                State(state): State<AppState>,
+                _admin: Admin,
+                Path(id): Path<String>,
+            ) -> ApiResult<Json<$out>> {
+                Ok(Json(typed::fetch::<$row>(&state, None, &id).await?.out()))
+            }
+
+            #[utoipa::path(delete, path = $one, tag = $tag, operation_id = concat!($tag, "_all_destroy"),
+                params(($param = String, Path)),
+                responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+            pub async fn delete_any(
+                State(state): State<AppState>,
+                admin: Admin,
+                Path(id): Path<String>,
+            ) -> ApiResult<StatusCode> {
+                typed::delete::<$row>(&state, admin, None, &id).await
+            }
+
+            #[derive(utoipa::OpenApi)]
+            #[openapi(paths(list_all, get_any, delete_any))]
+            pub struct Doc;
+
+            pub fn routes() -> axum::Router<AppState> {
+                axum::Router::new()
+                    .route($list, get(list_all))
+                    .route($one, get(get_any).delete(delete_any))
             }
         }
     };

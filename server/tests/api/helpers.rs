@@ -16,6 +16,8 @@ pub struct TestApp {
 }
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
+/// The instance key of every test app (what secrets are sealed with).
+pub const SECRET_KEY: &str = "test-secret-key-test-secret-key-0123456789";
 
 /// Builds a test configuration: port 0, a fresh database, a throwaway data dir.
 pub async fn test_config() -> Config {
@@ -49,7 +51,7 @@ pub fn config_for(database_url: &str, trusted: &str) -> Config {
     // Tests drive workers themselves, so a background one would race them.
     cfg.worker = false;
     cfg.metrics_listen = Some("127.0.0.1:0".parse().expect("addr"));
-    cfg.secret_key = server::config::SecretKey("test-secret-key-test-secret-key-0123456789".into());
+    cfg.secret_key = server::config::SecretKey(SECRET_KEY.into());
     cfg.trusted_proxies = server::config::parse_cidrs(trusted).expect("cidrs");
     cfg.bootstrap_password = None;
     cfg.bootstrap_email = None;
