@@ -104,13 +104,18 @@ const ENROLL_WEBAUTHN: &str =
 fn MfaDevices() -> impl IntoView {
     let remove = ServerAction::<MyRemoveMfaDevice>::new();
     let rename = ServerAction::<MyRenameMfaDevice>::new();
+    // Reloaded after a rename that took, not after a refused one (its editor stays open with
+    // the message beside the field).
+    let renamed = RwSignal::new(0u32);
     let devices = Resource::new(
-        move || (remove.version().get(), rename.version().get()),
+        move || (remove.version().get(), renamed.get()),
         |_| my_mfa_devices(),
     );
     on_done(*remove, "Device removed.");
     let errors = RwSignal::new(FieldErrors::new());
-    on_saved(*rename, errors, "Device renamed.", |()| {});
+    on_saved(*rename, errors, "Device renamed.", move |()| {
+        renamed.update(|n| *n += 1)
+    });
     let remove = Callback::new(move |id| {
         remove.dispatch(MyRemoveMfaDevice { id });
     });

@@ -18,8 +18,9 @@ pub const GRANT_TYPES: [&str; 7] = [
     "password",
 ];
 
+// Unknown fields are refused by `typed::normalize`; `deny_unknown_fields` here would close the
+// flattened request schema of the REST API.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct OAuth2Settings {
     /// The flow a signed-in person goes through to grant access (e.g. consent); its pk.
     #[serde(default)]
