@@ -138,3 +138,27 @@ pub async fn rename(
     .await?;
     Ok(Ok(true))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+    use proptest::prelude::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(check_name("  Phone ").as_deref(), Ok("Phone"));
+        assert!(check_name("   ").is_err());
+        assert!(check_name(&"x".repeat(65)).is_err());
+        assert!(check_name("a\u{7}b").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn garbage_names_are_refused_or_kept_clean(raw in "\\PC{0,80}|.{0,80}") {
+            if let Ok(name) = check_name(&raw) {
+                prop_assert!(!name.is_empty() && name.chars().count() <= 64);
+                prop_assert!(!name.chars().any(char::is_control));
+            }
+        }
+    }
+}

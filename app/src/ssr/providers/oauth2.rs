@@ -291,4 +291,16 @@ mod tests {
         assert!(errors.contains_key("authorization_flow"));
         assert!(errors.contains_key("invalidation_flow"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn garbage_settings_are_field_errors_not_panics(raw in ".{0,200}") {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&raw) {
+                let _ = normalize::<OAuth2Settings>(&value, "provider");
+            }
+            let mut config = json!({ "authorization_flow": FLOW, "invalidation_flow": FLOW });
+            config["redirect_uris"] = json!([{ "matching_mode": "regex", "url": raw }]);
+            let _ = normalize::<OAuth2Settings>(&config, "provider");
+        }
+    }
 }
