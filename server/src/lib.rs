@@ -10,6 +10,7 @@ pub mod health;
 pub mod limits;
 pub mod media;
 pub mod metrics;
+pub mod protocols;
 pub mod request_id;
 pub mod rest;
 pub mod startup;

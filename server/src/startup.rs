@@ -197,6 +197,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/media/brands/{file}", get(crate::media::brand_file))
         .route("/pkg/{*file}", get(pkg))
         .merge(crate::rest::router())
+        .merge(crate::protocols::oauth2::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -146,3 +146,42 @@ pub async fn my_remove_mfa_device(id: String) -> Result<(), ServerFnError> {
         Err(public(crate::ssr::Error::NotFound))
     }
 }
+
+/// Signed-in users: the applications they may use ("My applications").
+#[server(prefix = "/-/fn", endpoint = "me/applications", input = Json)]
+pub async fn my_applications() -> Result<Vec<crate::types::library::LibraryApp>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    crate::ssr::applications::library(&req.state.pool, me.id)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: the consents they gave applications.
+#[server(prefix = "/-/fn", endpoint = "me/consents", input = Json)]
+pub async fn my_consents() -> Result<Vec<crate::types::library::ConsentRow>, ServerFnError> {
+    use crate::api::context::{Request, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    crate::ssr::oauth2::consents::rows(&req.state.pool, me.id)
+        .await
+        .map_err(public)
+}
+
+/// Signed-in users: revoke a consent of theirs (the application asks again next time).
+#[server(prefix = "/-/fn", endpoint = "me/consents/revoke", input = Json)]
+pub async fn my_revoke_consent(id: String) -> Result<(), ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    let me = req.require_user().await?;
+    let id = parse_id(&id)?;
+    let done = crate::ssr::oauth2::consents::revoke(&req.state.pool, me.id, id)
+        .await
+        .map_err(public)?;
+    if done {
+        Ok(())
+    } else {
+        Err(public(crate::ssr::Error::NotFound))
+    }
+}

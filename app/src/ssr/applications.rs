@@ -3,7 +3,10 @@
 //! with the fields that changed. Validation lives in `form`.
 mod form;
 
-pub use form::{ApplicationForm, NO_PROVIDERS, ValidApplication, check_slug, validate};
+pub use form::{
+    ApplicationForm, NO_BACKCHANNEL, NO_SUCH_PROVIDER, RESERVED_SLUGS, ValidApplication,
+    check_slug, validate,
+};
 
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::{Error, Result};
@@ -15,6 +18,8 @@ use uuid::Uuid;
 
 /// The model name in audit events.
 pub const MODEL: &str = "application";
+/// The launch URL that hides an application from the portal (authentik's).
+pub const HIDDEN_LAUNCH_URL: &str = "blank://blank";
 
 /// A stored application.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +28,10 @@ pub struct Application {
     pub slug: String,
     pub name: String,
     pub group: String,
+    pub provider_id: Option<Uuid>,
+    /// The provider's first redirect URI when it is matched strictly (the launch URL's origin
+    /// comes from it when none is set, as authentik's).
+    pub provider_redirect: Option<String>,
     pub open_in_new_tab: bool,
     pub meta_launch_url: String,
     pub meta_description: String,
@@ -37,7 +46,7 @@ impl Application {
             name: self.name.clone(),
             slug: self.slug.clone(),
             group: self.group.clone(),
-            provider: None,
+            provider: self.provider_id.map(|p| p.to_string()),
             open_in_new_tab: self.open_in_new_tab,
             meta_launch_url: self.meta_launch_url.clone(),
             meta_description: self.meta_description.clone(),
@@ -46,9 +55,21 @@ impl Application {
         }
     }
 
-    /// Where the portal sends users: the launch URL when one is set.
-    pub fn launch_url(&self) -> Option<&str> {
-        Some(self.meta_launch_url.as_str()).filter(|u| !u.is_empty())
+    /// Where the portal sends users: the launch URL when one is set, else the origin of the
+    /// provider's first redirect URI. `blank://blank` (authentik's) hides the application.
+    pub fn launch_url(&self) -> Option<String> {
+        if !self.meta_launch_url.is_empty() {
+            return Some(self.meta_launch_url.clone());
+        }
+        let url = url::Url::parse(self.provider_redirect.as_deref()?).ok()?;
+        matches!(url.scheme(), "http" | "https")
+            .then(|| url.origin().ascii_serialization())
+            .filter(|o| o != "null")
+    }
+
+    /// Whether the portal lists it (`blank://blank` as launch URL hides it, as in authentik).
+    pub fn is_listed(&self) -> bool {
+        self.meta_launch_url != HIDDEN_LAUNCH_URL
     }
 
     fn valid(&self) -> ValidApplication {
@@ -56,6 +77,7 @@ impl Application {
             name: self.name.clone(),
             slug: self.slug.clone(),
             group: self.group.clone(),
+            provider: self.provider_id,
             open_in_new_tab: self.open_in_new_tab,
             meta_launch_url: self.meta_launch_url.clone(),
             meta_description: self.meta_description.clone(),
@@ -75,14 +97,7 @@ pub struct Change {
 /// Every application, by name then slug. For superusers (the REST list filters and pages it:
 /// installations have tens of applications, not thousands).
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<Application>> {
-    Ok(sqlx::query_as!(
-        Application,
-        r#"select id, slug, name, group_name as "group", open_in_new_tab, meta_launch_url,
-                  meta_description, meta_publisher, policy_engine_mode
-             from applications order by name, slug"#
-    )
-    .fetch_all(db)
-    .await?)
+    select(db, None, None).await
 }
 
 /// The application with this slug. A slug that cannot exist (odd characters, NUL) finds
@@ -91,40 +106,46 @@ pub async fn get_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<A
     if check_slug(slug).is_err() {
         return Ok(None);
     }
-    Ok(sqlx::query_as!(
-        Application,
-        r#"select id, slug, name, group_name as "group", open_in_new_tab, meta_launch_url,
-                  meta_description, meta_publisher, policy_engine_mode
-             from applications where slug = $1"#,
-        slug
-    )
-    .fetch_optional(db)
-    .await?)
+    Ok(select(db, None, Some(slug)).await?.pop())
 }
 
 /// The application with this id. For superusers.
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Application>> {
-    Ok(sqlx::query_as!(
-        Application,
-        r#"select id, slug, name, group_name as "group", open_in_new_tab, meta_launch_url,
-                  meta_description, meta_publisher, policy_engine_mode
-             from applications where id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?)
+    Ok(select(db, Some(id), None).await?.pop())
 }
 
 /// The application with this id, locked for an update in the caller's transaction.
 async fn get_for_update(tx: &mut PgConnection, id: Uuid) -> Result<Option<Application>> {
+    sqlx::query!("select id from applications where id = $1 for update", id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    get(&mut *tx, id).await
+}
+
+/// Applications (all, or the one with this id or slug) with their provider's first strict
+/// redirect URI.
+async fn select(
+    db: impl PgExecutor<'_>,
+    id: Option<Uuid>,
+    slug: Option<&str>,
+) -> Result<Vec<Application>> {
     Ok(sqlx::query_as!(
         Application,
-        r#"select id, slug, name, group_name as "group", open_in_new_tab, meta_launch_url,
-                  meta_description, meta_publisher, policy_engine_mode
-             from applications where id = $1 for update"#,
-        id
+        r#"select a.id, a.slug, a.name, a.group_name as "group", a.provider_id,
+                  (select r->>'url' from jsonb_array_elements(
+                       case when jsonb_typeof(p.config->'redirect_uris') = 'array'
+                            then p.config->'redirect_uris' else '[]' end) with ordinality e(r, n)
+                    where coalesce(r->>'matching_mode', 'strict') = 'strict' order by n limit 1)
+                    as provider_redirect,
+                  a.open_in_new_tab, a.meta_launch_url, a.meta_description, a.meta_publisher,
+                  a.policy_engine_mode
+             from applications a left join providers p on p.id = a.provider_id
+            where ($1::uuid is null or a.id = $1) and ($2::text is null or a.slug = $2)
+            order by a.name, a.slug"#,
+        id,
+        slug
     )
-    .fetch_optional(&mut *tx)
+    .fetch_all(db)
     .await?)
 }
 
@@ -146,6 +167,15 @@ fn constraint_field(e: sqlx::Error) -> Error {
             Some("applications_description_check") => "meta_description",
             Some("applications_publisher_check") => "meta_publisher",
             Some("applications_policy_engine_mode_check") => "policy_engine_mode",
+            Some("applications_provider_key") => {
+                return Error::Field(
+                    "provider".into(),
+                    "This provider already serves another application.".into(),
+                );
+            }
+            Some("applications_provider_id_fkey") => {
+                return Error::Field("provider".into(), form::NO_SUCH_PROVIDER.into());
+            }
             _ => return Error::Database(e),
         },
         _ => return Error::Database(e),
@@ -186,8 +216,9 @@ pub async fn save_in(
             let id = Uuid::new_v4();
             let r = sqlx::query!(
                 "insert into applications (id, slug, name, group_name, open_in_new_tab, meta_launch_url,
-                                           meta_description, meta_publisher, policy_engine_mode)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                           meta_description, meta_publisher, policy_engine_mode,
+                                           provider_id)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 id,
                 valid.slug,
                 valid.name,
@@ -196,7 +227,8 @@ pub async fn save_in(
                 valid.meta_launch_url,
                 valid.meta_description,
                 valid.meta_publisher,
-                valid.policy_engine_mode
+                valid.policy_engine_mode,
+                valid.provider
             )
             .execute(&mut *tx)
             .await;
@@ -216,7 +248,7 @@ pub async fn save_in(
             let r = sqlx::query!(
                 "update applications set slug = $2, name = $3, group_name = $4, open_in_new_tab = $5,
                         meta_launch_url = $6, meta_description = $7, meta_publisher = $8,
-                        policy_engine_mode = $9
+                        policy_engine_mode = $9, provider_id = $10
                   where id = $1",
                 id,
                 valid.slug,
@@ -226,7 +258,8 @@ pub async fn save_in(
                 valid.meta_launch_url,
                 valid.meta_description,
                 valid.meta_publisher,
-                valid.policy_engine_mode
+                valid.policy_engine_mode,
+                valid.provider
             )
             .execute(&mut *tx)
             .await;
@@ -262,6 +295,37 @@ pub async fn delete_in(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> Re
         .fetch_optional(&mut *tx)
         .await?;
     audit::record_delete(tx, actor, MODEL, id, name).await
+}
+
+/// "My applications": the listed applications with a launch URL that `user` may use (their
+/// policies apply), by group then name.
+pub async fn library(pool: &PgPool, user: Uuid) -> Result<Vec<crate::types::library::LibraryApp>> {
+    let mut out = Vec::new();
+    for app in list(pool).await? {
+        if !app.is_listed() {
+            continue;
+        }
+        let Some(launch_url) = app.launch_url() else {
+            continue;
+        };
+        if !check_access(pool, &app, Some(user)).await?.passing {
+            continue;
+        }
+        out.push(crate::types::library::LibraryApp {
+            slug: app.slug,
+            name: app.name,
+            group: app.group,
+            description: app.meta_description,
+            publisher: app.meta_publisher,
+            launch_url,
+            open_in_new_tab: app.open_in_new_tab,
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.group.to_lowercase(), a.name.to_lowercase())
+            .cmp(&(b.group.to_lowercase(), b.name.to_lowercase()))
+    });
+    Ok(out)
 }
 
 /// Whether `user` (None: nobody signed in) may use the application: its policy bindings,

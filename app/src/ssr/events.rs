@@ -24,6 +24,10 @@ pub mod action {
     pub const MFA_ENROLLED: &str = "mfa_enrolled";
     pub const MFA_REMOVED: &str = "mfa_removed";
     pub const MFA_FAILED: &str = "mfa_failed";
+    /// A user let an application sign them in (an authorization code was issued).
+    pub const AUTHORIZE_APPLICATION: &str = "authorize_application";
+    /// A protocol request that cannot work as configured (authentik's `configuration_error`).
+    pub const CONFIGURATION_ERROR: &str = "configuration_error";
 }
 
 pub struct NewEvent<'a> {

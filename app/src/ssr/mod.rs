@@ -19,6 +19,7 @@ pub mod groups;
 pub mod jobs;
 pub mod media;
 pub mod mfa;
+pub mod oauth2;
 pub mod policies;
 pub mod providers;
 pub mod request;

@@ -67,6 +67,20 @@ pub async fn sign_out(pool: &PgPool, session: &Session) -> Result<()> {
     Ok(())
 }
 
+/// Records how the current sign-in was proven (OIDC `amr`).
+pub async fn set_amr(pool: &PgPool, session: &Session, amr: &[String]) -> Result<()> {
+    if let Some(s) = session.get::<SignedIn>(USER_KEY).await? {
+        sqlx::query!(
+            "update user_sessions set amr = $2 where id = $1",
+            s.handle,
+            amr
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The id of this browser's tracked session row, if signed in.
 pub async fn handle(session: &Session) -> Result<Option<Uuid>> {
     Ok(session.get::<SignedIn>(USER_KEY).await?.map(|s| s.handle))

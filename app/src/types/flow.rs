@@ -117,6 +117,13 @@ pub enum Challenge {
         #[serde(default)]
         webauthn: Option<String>,
     },
+    /// Allow an application what it asks for: the scopes (name, description) allowed before and
+    /// those it asks for now besides (`additional`, empty the first time).
+    Consent {
+        application: String,
+        permissions: Vec<(String, String)>,
+        additional: Vec<(String, String)>,
+    },
     Redirect {
         to: String,
     },

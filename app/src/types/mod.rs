@@ -4,6 +4,7 @@ pub mod brands;
 pub mod certs;
 pub mod directory;
 pub mod flow;
+pub mod library;
 pub mod mfa;
 pub mod system;
 pub mod user;

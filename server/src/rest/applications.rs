@@ -1,5 +1,5 @@
-//! `/api/v3/core/applications/`: applications by slug, in authentik's shapes. Ward has no
-//! providers yet, so `provider` is always null and setting one is a field error.
+//! `/api/v3/core/applications/`: applications by slug, in authentik's shapes. `provider` is the
+//! pk of the provider that signs users in to it (one application per provider).
 use super::auth::Admin;
 use super::error::{ApiError, ApiResult, bad_body};
 use super::page::{ListParams, Paginated};
@@ -30,14 +30,15 @@ pub struct Application {
     pub name: String,
     /// The name in URLs: lowercase letters, digits, `-` and `_`.
     pub slug: String,
-    /// Always null: Ward has no providers yet.
-    pub provider: Option<i64>,
-    /// Always null: Ward has no providers yet.
+    /// The pk of the provider that signs users in, or null.
+    pub provider: Option<String>,
+    /// That provider, as `providers/all/` shows it.
     #[schema(value_type = Option<Object>)]
     pub provider_obj: Option<Value>,
-    /// Always empty: Ward has no providers yet.
-    pub backchannel_providers: Vec<i64>,
-    /// The launch URL when one is set, else null.
+    /// Always empty: Ward has no backchannel providers yet.
+    pub backchannel_providers: Vec<String>,
+    /// The launch URL when one is set, else the origin of the provider's first redirect URI,
+    /// else null.
     pub launch_url: Option<String>,
     pub open_in_new_tab: bool,
     pub meta_launch_url: String,
@@ -55,10 +56,10 @@ impl From<domain::Application> for Application {
     fn from(a: domain::Application) -> Self {
         Self {
             pk: a.id.to_string(),
-            launch_url: a.launch_url().map(str::to_string),
+            launch_url: a.launch_url(),
             name: a.name,
             slug: a.slug,
-            provider: None,
+            provider: a.provider_id.map(|p| p.to_string()),
             provider_obj: None,
             backchannel_providers: Vec::new(),
             open_in_new_tab: a.open_in_new_tab,
@@ -82,12 +83,12 @@ pub struct ApplicationRequest {
     /// Required on POST and PUT.
     #[schema(min_length = 1, max_length = 50, pattern = "^[a-z0-9_-]+$")]
     pub slug: Option<String>,
-    /// Must be null: Ward has no providers yet.
-    #[schema(value_type = Option<i64>)]
+    /// The pk of a provider that serves no other application, or null for none.
+    #[schema(value_type = Option<String>)]
     #[serde(default, deserialize_with = "super::explicit_null")]
-    pub provider: Option<Option<i64>>,
-    /// Must be empty: Ward has no providers yet.
-    pub backchannel_providers: Option<Vec<i64>>,
+    pub provider: Option<Option<String>>,
+    /// Must be empty: Ward has no backchannel providers yet.
+    pub backchannel_providers: Option<Vec<String>>,
     pub open_in_new_tab: Option<bool>,
     /// An http(s) URL, or empty.
     #[schema(max_length = 2000)]
@@ -157,7 +158,7 @@ pub async fn list_applications(
     if descending {
         rows.reverse();
     }
-    let all = rows.into_iter().map(Application::from).collect();
+    let all = with_providers(&state, rows).await?;
     Ok(Json(Paginated::of_all(req, all)?))
 }
 
@@ -183,7 +184,8 @@ pub async fn get_application(
     _admin: Admin,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Application>> {
-    Ok(Json(fetch(&state, &slug).await?.into()))
+    let app = fetch(&state, &slug).await?;
+    Ok(Json(one_with_provider(&state, app).await?))
 }
 
 /// Replaces an application. Superusers only.
@@ -245,7 +247,7 @@ pub async fn delete_application(
 }
 
 /// The body's fields over `form`. A provider, even an unknown one, reaches the domain so it
-/// is refused with the same message everywhere.
+/// is checked with the same message everywhere.
 fn onto(body: &ApplicationRequest, mut form: ApplicationForm) -> ApiResult<ApplicationForm> {
     if body
         .backchannel_providers
@@ -254,7 +256,7 @@ fn onto(body: &ApplicationRequest, mut form: ApplicationForm) -> ApiResult<Appli
     {
         return Err(ApiError::field(
             "backchannel_providers",
-            domain::NO_PROVIDERS,
+            domain::NO_BACKCHANNEL,
         ));
     }
     let set = |target: &mut String, value: &Option<String>| {
@@ -273,7 +275,7 @@ fn onto(body: &ApplicationRequest, mut form: ApplicationForm) -> ApiResult<Appli
         form.open_in_new_tab = v;
     }
     if let Some(provider) = &body.provider {
-        form.provider = provider.map(|p| p.to_string());
+        form.provider.clone_from(provider);
     }
     Ok(form)
 }
@@ -285,10 +287,41 @@ async fn fetch(state: &AppState, slug: &str) -> ApiResult<domain::Application> {
 }
 
 async fn fetch_id(state: &AppState, id: uuid::Uuid) -> ApiResult<Application> {
-    domain::get(&state.pool, id)
+    let app = domain::get(&state.pool, id)
         .await?
-        .map(Application::from)
+        .ok_or(ApiError::NotFound)?;
+    one_with_provider(state, app).await
+}
+
+async fn one_with_provider(state: &AppState, app: domain::Application) -> ApiResult<Application> {
+    with_providers(state, vec![app])
+        .await?
+        .pop()
         .ok_or(ApiError::NotFound)
+}
+
+/// The answers, each with its provider as `providers/all/` shows it (`provider_obj`).
+async fn with_providers(
+    state: &AppState,
+    apps: Vec<domain::Application>,
+) -> ApiResult<Vec<Application>> {
+    use super::typed::Family;
+    let mut providers = std::collections::HashMap::new();
+    if apps.iter().any(|a| a.provider_id.is_some()) {
+        for p in app::ssr::providers::edit::list(&state.pool, None).await? {
+            providers.insert(p.id, serde_json::to_value(p.out()).unwrap_or(Value::Null));
+        }
+    }
+    Ok(apps
+        .into_iter()
+        .map(|a| {
+            let obj = a.provider_id.and_then(|id| providers.get(&id).cloned());
+            Application {
+                provider_obj: obj,
+                ..Application::from(a)
+            }
+        })
+        .collect())
 }
 
 /// An access check's answer, in authentik's shape.

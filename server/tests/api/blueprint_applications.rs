@@ -133,7 +133,7 @@ async fn a_provider_or_a_bad_field_fails_the_blueprint_naming_it() {
         "{err}"
     );
     assert!(
-        err.contains("provider") && err.contains("no providers"),
+        err.contains("provider") && err.contains("No provider has this pk"),
         "{err}"
     );
     let bad_url = APPS.replace("https://grafana.example.com/", "javascript:alert(1)");

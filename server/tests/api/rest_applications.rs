@@ -330,11 +330,11 @@ async fn bad_input_is_a_field_error_naming_the_field() {
             "meta_launch_url",
         ),
         (
-            json!({ "name": "x", "slug": "x", "provider": 1 }),
+            json!({ "name": "x", "slug": "x", "provider": "1" }),
             "provider",
         ),
         (
-            json!({ "name": "x", "slug": "x", "backchannel_providers": [1] }),
+            json!({ "name": "x", "slug": "x", "backchannel_providers": ["1"] }),
             "backchannel_providers",
         ),
         (
@@ -355,9 +355,14 @@ async fn bad_input_is_a_field_error_naming_the_field() {
         ),
         (json!({ "name": 5, "slug": "x" }), "non_field_errors"),
         (
-            json!({ "name": "x", "slug": "x", "provider": "abc" }),
+            json!({ "name": "x", "slug": "x", "provider": 5 }),
             "non_field_errors",
         ),
+        (
+            json!({ "name": "x", "slug": "x", "provider": "abc" }),
+            "provider",
+        ),
+        (json!({ "name": "x", "slug": "token" }), "slug"),
         (
             json!({ "name": "x", "slug": "x", "open_in_new_tab": "yes" }),
             "non_field_errors",
@@ -370,14 +375,14 @@ async fn bad_input_is_a_field_error_naming_the_field() {
         &app,
         Method::PATCH,
         "/core/applications/wiki/",
-        json!({ "provider": 3 }),
+        json!({ "provider": uuid::Uuid::new_v4().to_string() }),
     )
     .await;
     assert!(
         errors["provider"][0]
             .as_str()
             .expect("message")
-            .contains("no providers"),
+            .contains("No provider has this pk"),
         "{errors}"
     );
     // PUT without the required fields.

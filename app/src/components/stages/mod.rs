@@ -1,6 +1,7 @@
 //! One component per challenge type.
 mod access_denied;
 mod authenticator_validate;
+mod consent;
 mod email_setup;
 mod identification;
 mod password;
@@ -35,6 +36,9 @@ pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
             <authenticator_validate::AuthenticatorValidate classes selected sent_to enroll webauthn errors/>
         }
         .into_any(),
+        Challenge::Consent { application, permissions, additional } => {
+            view! { <consent::Consent application permissions additional/> }.into_any()
+        }
         Challenge::Redirect { to } => view! {
             <p class="text-center text-sm text-slate-500">"Redirecting… " <a class="text-indigo-600 underline" href=to>"Continue"</a></p>
         }

@@ -1,12 +1,12 @@
 //! `/if/user/settings/`: profile, password, MFA devices, own sessions and recent events.
 use crate::api::me::current_user;
 use crate::api::portal::{
-    MyChangePassword, MyRemoveMfaDevice, MyRenameMfaDevice, MyRevokeSession, MyUpdateProfile,
-    my_events, my_mfa_devices, my_profile_rules, my_sessions,
+    MyChangePassword, MyRemoveMfaDevice, MyRenameMfaDevice, MyRevokeConsent, MyRevokeSession,
+    MyUpdateProfile, my_consents, my_events, my_mfa_devices, my_profile_rules, my_sessions,
 };
 use crate::components::device_list::DeviceList;
 use crate::components::form::{on_done, on_saved};
-use crate::components::inputs::{BUTTON_CLASS, TextInput};
+use crate::components::inputs::{BUTTON_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::layout::TopBar;
 use crate::components::session_list::SessionList;
 use crate::components::toast::{ToastHost, error_text};
@@ -34,6 +34,7 @@ pub fn UserSettings() -> impl IntoView {
                             <Password/>
                             <MfaDevices/>
                             <Sessions/>
+                            <Consents/>
                             <Events/>
                         </main>
                         <ToastHost/>
@@ -159,6 +160,45 @@ fn Sessions() -> impl IntoView {
         <section class=CARD>
             <h2 class="font-semibold">"Sessions"</h2>
             <SessionList sessions revoke button="Sign out"/>
+        </section>
+    }
+}
+
+/// What the user allowed applications; revoking one makes the application ask again.
+#[component]
+fn Consents() -> impl IntoView {
+    let revoke = ServerAction::<MyRevokeConsent>::new();
+    let consents = Resource::new(move || revoke.version().get(), |_| my_consents());
+    on_done(*revoke, "Consent revoked.");
+    view! {
+        <section class=CARD id="consents">
+            <h2 class="font-semibold">"Application consents"</h2>
+            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match consents.await {
+                        Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"No application has your consent."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <ul class="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+                                {rows.into_iter().map(|c| {
+                                    let id = c.id.clone();
+                                    let name = c.application.clone();
+                                    let until = if c.expires.is_empty() { "until revoked".to_string() } else { format!("until {}", c.expires.replace('T', " ").chars().take(16).collect::<String>()) };
+                                    view! {
+                                        <li class="flex flex-wrap items-center justify-between gap-2 py-2" data-consent=name>
+                                            <span class="min-w-0">
+                                                <span class="font-medium">{c.application}</span>
+                                                {format!(" · {} · {}", if c.permissions.is_empty() { "sign-in only".to_string() } else { c.permissions.join(", ") }, until)}
+                                            </span>
+                                            <button type="button" class=SECONDARY_CLASS on:click=move |_| { revoke.dispatch(MyRevokeConsent { id: id.clone() }); }>"Revoke"</button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

@@ -11,9 +11,22 @@ pub const PUBLISHER_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 4000;
 pub const LAUNCH_URL_MAX: usize = 2000;
 
-/// Why a non-null provider is refused (the REST API and blueprints show it on `provider`).
-pub const NO_PROVIDERS: &str =
-    "Ward has no providers of this kind yet: leave provider empty (null).";
+/// Why backchannel providers are refused (the REST API and blueprints show it on the field).
+pub const NO_BACKCHANNEL: &str =
+    "Ward has no backchannel providers yet: leave backchannel_providers empty.";
+
+/// Slugs the OAuth2 endpoints use under `/application/o/` (as authentik refuses them).
+/// A provider pk that names no provider.
+pub const NO_SUCH_PROVIDER: &str = "No provider has this pk.";
+
+pub const RESERVED_SLUGS: &[&str] = &[
+    "authorize",
+    "token",
+    "device",
+    "userinfo",
+    "introspect",
+    "revoke",
+];
 
 /// The fields of an application as given; `validate` turns it into what is stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +34,7 @@ pub struct ApplicationForm {
     pub name: String,
     pub slug: String,
     pub group: String,
-    /// The provider as given (None = null). Ward has none, so any value is refused.
+    /// The provider's pk as given (None = null).
     pub provider: Option<String>,
     pub open_in_new_tab: bool,
     pub meta_launch_url: String,
@@ -53,6 +66,7 @@ pub struct ValidApplication {
     pub name: String,
     pub slug: String,
     pub group: String,
+    pub provider: Option<uuid::Uuid>,
     pub open_in_new_tab: bool,
     pub meta_launch_url: String,
     pub meta_description: String,
@@ -67,6 +81,7 @@ impl ValidApplication {
             ("name".to_string(), json!(self.name)),
             ("slug".to_string(), json!(self.slug)),
             ("group".to_string(), json!(self.group)),
+            ("provider".to_string(), json!(self.provider)),
             ("open_in_new_tab".to_string(), json!(self.open_in_new_tab)),
             ("meta_launch_url".to_string(), json!(self.meta_launch_url)),
             ("meta_description".to_string(), json!(self.meta_description)),
@@ -95,9 +110,10 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
     }
 }
 
-/// An http or https URL with a host, or empty.
+/// An http or https URL with a host, `blank://blank`, or empty.
 pub fn check_launch_url(raw: &str) -> Result<(), String> {
-    if raw.is_empty() {
+    // `blank://blank` hides the application from the portal (authentik's convention).
+    if raw.is_empty() || raw == "blank://blank" {
         return Ok(());
     }
     let bad = || "Enter an http:// or https:// URL, or leave it empty.".to_string();
@@ -138,6 +154,11 @@ pub fn validate(form: &ApplicationForm) -> Result<ValidApplication, FieldErrors>
     let slug = form.slug.trim().to_string();
     if let Err(m) = check_slug(&slug) {
         errors.insert("slug".into(), m);
+    } else if RESERVED_SLUGS.contains(&slug.as_str()) {
+        errors.insert(
+            "slug".into(),
+            format!("The slug {slug} is reserved for Ward's OAuth2 endpoints; choose another."),
+        );
     }
     let group = form.group.trim().to_string();
     bounded(&mut errors, "group", &group, GROUP_MAX);
@@ -157,9 +178,16 @@ pub fn validate(form: &ApplicationForm) -> Result<ValidApplication, FieldErrors>
     if let Some(m) = crate::ssr::policies::check_engine_mode(mode) {
         errors.insert("policy_engine_mode".into(), m);
     }
-    if form.provider.is_some() {
-        errors.insert("provider".into(), NO_PROVIDERS.into());
-    }
+    let provider = match form.provider.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match raw.parse::<uuid::Uuid>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.insert("provider".into(), NO_SUCH_PROVIDER.into());
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -167,6 +195,7 @@ pub fn validate(form: &ApplicationForm) -> Result<ValidApplication, FieldErrors>
         name,
         slug,
         group,
+        provider,
         open_in_new_tab: form.open_in_new_tab,
         meta_launch_url: launch_url,
         meta_description: form.meta_description.clone(),
@@ -270,5 +299,19 @@ mod tests {
         f.policy_engine_mode = "most".into();
         f.provider = Some("1".into());
         assert_eq!(errors(&f), ["policy_engine_mode", "provider"]);
+        f.policy_engine_mode = "any".into();
+        let id = uuid::Uuid::new_v4();
+        f.provider = Some(format!(" {id} "));
+        assert_eq!(validate(&f).expect("valid").provider, Some(id));
+        f.provider = Some(String::new());
+        assert_eq!(validate(&f).expect("valid").provider, None);
+    }
+
+    #[test]
+    fn oauth2_endpoint_slugs_are_reserved() {
+        for slug in RESERVED_SLUGS {
+            assert_eq!(errors(&form("x", slug)), ["slug"], "{slug}");
+        }
+        assert!(validate(&form("x", "authorize-me")).is_ok());
     }
 }

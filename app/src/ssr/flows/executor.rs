@@ -69,27 +69,8 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
         )));
     }
     let user = signed_in.as_ref().map(|u| u.id);
-    let verdict = match who_may_start(env.pool, &plan.authentication, user).await? {
-        Some(refused) => refused,
-        None => {
-            let request = policies::Request::for_user(user);
-            policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request)
-                .await?
-        }
-    };
-    if !verdict.passing {
-        let message = verdict
-            .messages
-            .first()
-            .cloned()
-            .unwrap_or_else(|| NOT_APPLICABLE.into());
-        deny_event(env, &plan.slug, None, &message, &verdict.messages).await?;
-        return Ok(FlowLoad::Found(view(
-            slug,
-            &plan.title,
-            Challenge::AccessDenied { message },
-            FieldErrors::new(),
-        )));
+    if let Some(refused) = refusal(env, &plan, user).await? {
+        return Ok(FlowLoad::Found(refused));
     }
     // The same URL again continues the flow in progress; a different query, or a flow that
     // ended denied, starts over.
@@ -120,6 +101,84 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
         errors: FieldErrors::new(),
     };
     run(env, &mut state, None).await.map(FlowLoad::Found)
+}
+
+/// The access-denied view when the flow's `authentication` or its policies keep `user` out.
+async fn refusal(
+    env: &Env<'_>,
+    plan: &plan::FlowPlan,
+    user: Option<uuid::Uuid>,
+) -> Result<Option<FlowView>> {
+    let verdict = match who_may_start(env.pool, &plan.authentication, user).await? {
+        Some(refused) => refused,
+        None => {
+            let request = policies::Request::for_user(user);
+            policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request)
+                .await?
+        }
+    };
+    if verdict.passing {
+        return Ok(None);
+    }
+    let message = verdict
+        .messages
+        .first()
+        .cloned()
+        .unwrap_or_else(|| NOT_APPLICABLE.into());
+    deny_event(env, &plan.slug, None, &message, &verdict.messages).await?;
+    Ok(Some(view(
+        &plan.slug,
+        &plan.title,
+        Challenge::AccessDenied { message },
+        FieldErrors::new(),
+    )))
+}
+
+/// Plans flow `slug` for a protocol endpoint, with the context it prepared and `next` (a local
+/// path) where the flow ends, and runs it up to its first challenge. The browser then opens
+/// `/if/flow/<slug>/` (no query) to continue it. None when there is no such flow.
+pub async fn start(
+    env: &Env<'_>,
+    slug: &str,
+    context: FlowContext,
+    next: String,
+) -> Result<Option<FlowView>> {
+    let Some(plan) = plan::load(env.pool, slug).await? else {
+        return Ok(None);
+    };
+    let user = sessions::current_user(env.pool, env.session)
+        .await?
+        .map(|u| u.id);
+    if let Some(refused) = refusal(env, &plan, user).await? {
+        return Ok(Some(refused));
+    }
+    // authentik's authorization flow titles name the application: "Redirecting to %(app)s".
+    let title = match &context.oauth {
+        Some(auth) => plan.title.replace("%(app)s", &auth.application_name),
+        None => plan.title,
+    };
+    let mut state = FlowState {
+        next,
+        slug: plan.slug,
+        title,
+        setup_only: plan.setup_only,
+        stages: plan.stages,
+        index: 0,
+        last_interactive: 0,
+        context: FlowContext {
+            query: BTreeMap::new(),
+            ..context
+        },
+        challenge: None,
+        errors: FieldErrors::new(),
+    };
+    run(env, &mut state, None).await.map(Some)
+}
+
+/// Forgets the flow in progress (a protocol that asked without showing anything).
+pub async fn abandon(session: &Session) -> Result<()> {
+    session.remove::<FlowState>(SESSION_KEY).await?;
+    Ok(())
 }
 
 /// Takes the person's answer to the current challenge.
@@ -153,6 +212,11 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
     for _ in 0..64 {
         let Some(planned) = state.stages.get(state.index) else {
             env.session.remove::<FlowState>(SESSION_KEY).await?;
+            if let Some(auth) = &state.context.oauth
+                && let Some(user) = sessions::current_user(env.pool, env.session).await?
+            {
+                crate::ssr::oauth2::approve(env.session, auth, user.id).await?;
+            }
             let to = state.next.clone();
             return Ok(view(
                 &state.slug,

@@ -58,6 +58,12 @@ pub struct FlowContext {
     /// The device class that passed the second factor in this flow, for the login event.
     #[serde(default)]
     pub mfa_class: Option<String>,
+    /// How the sign-in was proven so far (OIDC `amr`: pwd, otp, hwk …).
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// The OAuth2 authorization this flow approves when it completes (consent flows).
+    #[serde(default)]
+    pub oauth: Option<crate::ssr::oauth2::Authorization>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 pub const MODEL: &str = "provider";
 /// What a client secret is sealed for.
-const SECRET_PURPOSE: &str = "oauth2-client-secret";
+pub(super) const SECRET_PURPOSE: &str = "oauth2-client-secret";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProviderRow {

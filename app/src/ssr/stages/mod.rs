@@ -5,6 +5,7 @@ pub mod authenticator_static;
 pub mod authenticator_totp;
 pub mod authenticator_validate;
 pub mod authenticator_webauthn;
+pub mod consent;
 pub mod deny;
 pub mod edit;
 mod enroll;
@@ -150,6 +151,11 @@ pub const KINDS: &[Kind] = &[
         "authenticator_webauthn",
         "authentik_stages_authenticator_webauthn.authenticatorwebauthnstage",
         "WebAuthn Authenticator Setup Stage",
+    ),
+    kind::<consent::Consent>(
+        "consent",
+        "authentik_stages_consent.consentstage",
+        "Consent Stage",
     ),
     kind::<recovery_token::RecoveryToken>(
         "recovery_token",

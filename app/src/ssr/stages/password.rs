@@ -125,7 +125,10 @@ impl Stage for Password {
             ip: ctx.client.ip,
         };
         let refusal = match throttle::check(ctx.pool, attempt, verify).await {
-            Ok(Verdict::Valid) => return Ok(Outcome::Next),
+            Ok(Verdict::Valid) => {
+                ctx.flow.amr.push("pwd".into());
+                return Ok(Outcome::Next);
+            }
             Ok(Verdict::Invalid) => None,
             Ok(Verdict::Wait(seconds)) => Some((throttle::wait_message(seconds), seconds)),
             Err(Error::Busy) => Some((BUSY.to_string(), BUSY_RETRY_AFTER)),

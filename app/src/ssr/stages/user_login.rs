@@ -85,6 +85,7 @@ impl Stage for UserLogin {
             duration_secs(&self.session_duration).unwrap_or(None),
         )
         .await?;
+        sessions::set_amr(ctx.pool, ctx.session, &amr(ctx.flow)).await?;
         users::touch_last_login(ctx.pool, user.id).await?;
         events::record(
             ctx.pool,
@@ -103,6 +104,25 @@ impl Stage for UserLogin {
         .await?;
         Ok(Outcome::Next)
     }
+}
+
+/// How this sign-in was proven, as OIDC's `amr` values (RFC 8176): `pwd`, `otp` for codes,
+/// `hwk` for security keys and passkeys, and `mfa` when two factors passed.
+fn amr(flow: &crate::ssr::flows::state::FlowContext) -> Vec<String> {
+    let mut out = flow.amr.clone();
+    let second = match flow.mfa_class.as_deref() {
+        Some("webauthn") => Some("hwk"),
+        Some(_) => Some("otp"),
+        None => None,
+    };
+    if let Some(s) = second {
+        out.push(s.into());
+        if out.iter().any(|a| a == "pwd") {
+            out.push("mfa".into());
+        }
+    }
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

@@ -46,6 +46,81 @@ pub async fn check(
     }
 }
 
+/// `check` for machine secrets (OAuth2 client secrets, app passwords) that are cheap to compare
+/// and asked for thousands of times a second: a success costs no database round trip unless
+/// this process saw the username or the IP fail lately; every failure is counted in the
+/// database as `check` counts it, and a delay it imposes is honoured.
+pub async fn check_secret(pool: &PgPool, attempt: Attempt<'_>, valid: bool) -> Result<Verdict> {
+    let suspect = recent::failed_lately(attempt);
+    if suspect || !valid {
+        let wait = waiting(pool, attempt).await?;
+        if wait > 0 {
+            if !valid {
+                failed(pool, attempt).await?;
+            }
+            return Ok(Verdict::Wait(wait));
+        }
+    }
+    if valid {
+        if suspect {
+            succeeded(pool, attempt).await?;
+            recent::forget(attempt);
+        }
+        return Ok(Verdict::Valid);
+    }
+    recent::note(attempt);
+    failed(pool, attempt).await?;
+    Ok(Verdict::Invalid)
+}
+
+/// Which usernames and IPs failed in this process within the last decay period.
+mod recent {
+    use super::{Attempt, ip_key, username_key};
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    use std::time::{Duration, Instant};
+
+    const KEEP: Duration = Duration::from_secs(4 * super::delay::DECAY_SECS as u64);
+    const MAX: usize = 100_000;
+    static FAILED: LazyLock<Mutex<HashMap<String, Instant>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+
+    fn keys(a: Attempt<'_>) -> [String; 2] {
+        [
+            format!("u:{}", username_key(a.username)),
+            format!("i:{}", ip_key(a.ip)),
+        ]
+    }
+
+    pub fn failed_lately(a: Attempt<'_>) -> bool {
+        let Ok(map) = FAILED.lock() else { return true };
+        if map.is_empty() {
+            return false;
+        }
+        keys(a)
+            .iter()
+            .any(|k| map.get(k).is_some_and(|t| t.elapsed() < KEEP))
+    }
+
+    pub fn note(a: Attempt<'_>) {
+        if let Ok(mut map) = FAILED.lock() {
+            if map.len() >= MAX {
+                map.retain(|_, t| t.elapsed() < KEEP);
+            }
+            let now = Instant::now();
+            for k in keys(a) {
+                map.insert(k, now);
+            }
+        }
+    }
+
+    pub fn forget(a: Attempt<'_>) {
+        if let Ok(mut map) = FAILED.lock() {
+            map.remove(&keys(a)[0]);
+        }
+    }
+}
+
 /// The message for a refused attempt, beside the field that was refused.
 pub fn wait_message(seconds: u64) -> String {
     let when = match seconds {

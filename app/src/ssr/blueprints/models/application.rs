@@ -1,6 +1,5 @@
 //! `authentik_core.application`: applications, found by pk, slug or name. authentik's
-//! blueprints usually set `provider: !KeyOf ...`; Ward has no providers yet, so a non-null
-//! provider fails the entry with a message naming the field.
+//! blueprints set `provider: !KeyOf ...`, the pk of a provider entry before it.
 use super::{Fields, Model, find_one, flag, lookup, text, unsaved};
 use crate::ssr::applications::{self, ApplicationForm};
 use crate::ssr::audit::Actor;
@@ -33,7 +32,9 @@ impl Application {
             form.open_in_new_tab = v;
         }
         match f.get("provider") {
-            None | Some(Json::Null) => {}
+            None => {}
+            Some(Json::Null) => form.provider = None,
+            Some(Json::String(pk)) => form.provider = Some(pk.clone()),
             Some(other) => form.provider = Some(other.to_string()),
         }
         if f.get("backchannel_providers")
@@ -41,7 +42,7 @@ impl Application {
         {
             return Err(Error::Invalid(format!(
                 "backchannel_providers: {}",
-                applications::NO_PROVIDERS
+                applications::NO_BACKCHANNEL
             )));
         }
         Ok(form)

@@ -1,0 +1,551 @@
+//! `/application/o/authorize/` (RFC 6749 §4.1, OIDC Core §3.1.2, RFC 7636, RFC 9207): checks the
+//! request, sends people who are not signed in through the authentication flow, runs the
+//! provider's authorization flow (consent), and answers the client with a code.
+//!
+//! Until the client and its redirect URI are known, errors are shown on Ward's own page; after
+//! that they go back to the client with `error`, `error_description`, `state` and `iss`.
+use super::errors::OAuthError;
+use super::{Endpoint, grants, issuer, pages};
+use app::ssr::events::{self, NewEvent, action};
+use app::ssr::flows::executor;
+use app::ssr::flows::state::FlowContext;
+use app::ssr::oauth2::{self, Authorization, scopes};
+use app::ssr::providers::clients::{self, OAuthClient};
+use app::ssr::providers::redirect_uris;
+use app::ssr::{applications, sessions};
+use app::types::flow::Challenge;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use tower_sessions::Session;
+
+/// Where a `prompt=login` / `max_age` re-authentication remembers the request it is for.
+const REAUTH_KEY: &str = "ward.oauth2.reauth";
+pub const PATH: &str = "/application/o/authorize/";
+
+/// A checked authorization request.
+pub struct Request {
+    pub client: OAuthClient,
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub form_post: bool,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Vec<String>,
+    pub max_age: Option<i64>,
+    pub issuer: String,
+}
+
+/// Where errors go once the client and its redirect URI are known.
+#[derive(Clone)]
+pub struct Back {
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub form_post: bool,
+    pub issuer: String,
+}
+
+/// A failure to report: on Ward's page, or to the client.
+pub enum Failure {
+    Page(StatusCode, &'static str, String),
+    Client(OAuthError),
+}
+
+fn page(title: &'static str, msg: impl Into<String>) -> Failure {
+    Failure::Page(StatusCode::BAD_REQUEST, title, msg.into())
+}
+
+fn client_err(error: &'static str, msg: impl Into<String>) -> Failure {
+    Failure::Client(OAuthError::new(error, msg))
+}
+
+/// The request's parameters; a parameter given twice is refused (RFC 6749 §3.1).
+pub fn params(query: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(format!("The parameter {k} is given more than once."));
+        }
+    }
+    Ok(out)
+}
+
+/// A PKCE challenge: 43 to 128 characters of the unreserved set (RFC 7636 §4.2).
+fn challenge_ok(c: &str) -> bool {
+    (43..=128).contains(&c.len())
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// Checks the client, its redirect URI, then the rest, in that order.
+pub async fn check(
+    ep: &Endpoint<'_>,
+    p: &BTreeMap<String, String>,
+) -> Result<Request, (Option<Back>, Failure)> {
+    let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let early = |f: Failure| (None, f);
+    let client_id = get("client_id").ok_or_else(|| {
+        early(page(
+            "Client ID Error",
+            "The request names no client (client_id).",
+        ))
+    })?;
+    let client = clients::by_client_id(ep.pool, ep.secret_key, client_id)
+        .await
+        .map_err(|e| early(Failure::Client(e.into())))?
+        .ok_or_else(|| {
+            early(page(
+                "Client ID Error",
+                "No application uses this client id.",
+            ))
+        })?;
+    let redirect_uri = get("redirect_uri")
+        .ok_or_else(|| {
+            early(page(
+                "Redirect URI Error",
+                "The request names no redirect URI.",
+            ))
+        })?
+        .to_string();
+    if !redirect_uris::allowed(
+        &client.settings.redirect_uris,
+        "authorization",
+        &redirect_uri,
+    ) {
+        return Err(early(page(
+            "Redirect URI Error",
+            "This redirect URI is not registered for the application, so Ward does not send you there.",
+        )));
+    }
+    let issuer = issuer(&ep.origin, &client);
+    let state = p.get("state").cloned();
+    let form_post = get("response_mode") == Some("form_post");
+    let back = Some(Back {
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        form_post,
+        issuer: issuer.clone(),
+    });
+    let fail = |f: Failure| (back.clone(), f);
+    match get("response_mode") {
+        None | Some("query" | "form_post") => {}
+        Some(other) => {
+            return Err(fail(client_err(
+                "invalid_request",
+                format!("Response mode {other} is not supported: use query or form_post."),
+            )));
+        }
+    }
+    match get("response_type") {
+        Some("code") => {
+            if !client.allows_grant("authorization_code") {
+                return Err(fail(client_err(
+                    "unauthorized_client",
+                    "This client may not use the authorization code grant.",
+                )));
+            }
+        }
+        Some("id_token" | "id_token token" | "token") => {
+            return Err(fail(client_err(
+                "unauthorized_client",
+                "The implicit flow is off for this client: use response_type=code with PKCE.",
+            )));
+        }
+        Some("code id_token" | "code token" | "code id_token token") => {
+            return Err(fail(client_err(
+                "unauthorized_client",
+                "The hybrid flow is off for this client: use response_type=code with PKCE.",
+            )));
+        }
+        Some(other) => {
+            return Err(fail(client_err(
+                "unsupported_response_type",
+                format!("Response type {other} is not supported."),
+            )));
+        }
+        None => {
+            return Err(fail(client_err(
+                "invalid_request",
+                "The request has no response_type.",
+            )));
+        }
+    }
+    if p.contains_key("request") {
+        return Err(fail(client_err(
+            "request_not_supported",
+            "The provider does not support use of the request parameter",
+        )));
+    }
+    if p.contains_key("request_uri") {
+        return Err(fail(client_err(
+            "request_uri_not_supported",
+            "The provider does not support use of the request_uri parameter",
+        )));
+    }
+    let offered = super::offered_scopes(&client);
+    let scopes = scopes::granted(get("scope").unwrap_or(""), &offered);
+    let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
+        (None, None) if client.is_public() => {
+            return Err(fail(client_err(
+                "invalid_request",
+                "Public clients must send a PKCE code_challenge (S256).",
+            )));
+        }
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(fail(client_err(
+                "invalid_request",
+                "code_challenge_method without a code_challenge.",
+            )));
+        }
+        (Some(c), Some("S256")) if challenge_ok(c) => Some(c.to_string()),
+        (Some(_), Some("S256")) => {
+            return Err(fail(client_err(
+                "invalid_request",
+                "The code_challenge must be 43 to 128 characters of A-Z, a-z, 0-9, -, ., _ and ~.",
+            )));
+        }
+        (Some(_), method) => {
+            return Err(fail(client_err(
+                "invalid_request",
+                format!(
+                    "PKCE method {} is not allowed: use S256.",
+                    method.unwrap_or("plain")
+                ),
+            )));
+        }
+    };
+    let prompt: Vec<String> = get("prompt")
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = prompt
+        .iter()
+        .find(|v| !matches!(v.as_str(), "none" | "login" | "consent" | "select_account"))
+    {
+        return Err(fail(client_err(
+            "invalid_request",
+            format!("Unknown prompt value {bad}."),
+        )));
+    }
+    if prompt.iter().any(|v| v == "none") && prompt.len() > 1 {
+        return Err(fail(client_err(
+            "invalid_request",
+            "prompt=none cannot be combined with other values.",
+        )));
+    }
+    let max_age = match get("max_age") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            fail(client_err(
+                "invalid_request",
+                "max_age must be a number of seconds.",
+            ))
+        })?),
+    };
+    let nonce = get("nonce").map(str::to_string);
+    if nonce.as_deref().is_some_and(|n| n.len() > 1024)
+        || state.as_deref().is_some_and(|s| s.len() > 4096)
+    {
+        return Err(fail(client_err(
+            "invalid_request",
+            "nonce or state is too long.",
+        )));
+    }
+    Ok(Request {
+        client,
+        redirect_uri,
+        state,
+        form_post,
+        scopes,
+        nonce,
+        code_challenge,
+        prompt,
+        max_age,
+        issuer,
+    })
+}
+
+/// The answer to the client: a redirect with `params` in the query, or a form post.
+pub fn to_client(
+    ep: &Endpoint<'_>,
+    redirect_uri: &str,
+    form_post: bool,
+    mut params: Vec<(&'static str, String)>,
+    state: Option<&str>,
+    issuer: &str,
+) -> Response {
+    if let Some(s) = state {
+        params.push(("state", s.to_string()));
+    }
+    params.push(("iss", issuer.to_string()));
+    if form_post {
+        let borrowed: Vec<(&str, String)> = params.iter().map(|(k, v)| (*k, v.clone())).collect();
+        return pages::form_post(ep.state, redirect_uri, &borrowed);
+    }
+    let Ok(mut url) = url::Url::parse(redirect_uri) else {
+        return pages::error(
+            ep.state,
+            StatusCode::BAD_REQUEST,
+            "Redirect URI Error",
+            "The redirect URI is not a URL.",
+        );
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &params {
+            q.append_pair(k, v);
+        }
+    }
+    crate::guards::found(url.as_str())
+}
+
+fn failure(ep: &Endpoint<'_>, back: Option<Back>, f: Failure) -> Response {
+    match (f, back) {
+        (Failure::Page(status, title, msg), _) => pages::error(ep.state, status, title, &msg),
+        (Failure::Client(e), Some(b)) => to_client(
+            ep,
+            &b.redirect_uri,
+            b.form_post,
+            vec![
+                ("error", e.error.to_string()),
+                ("error_description", e.description),
+            ],
+            b.state.as_deref(),
+            &b.issuer,
+        ),
+        (Failure::Client(e), None) => {
+            pages::error(ep.state, e.status, "Authorization Error", &e.description)
+        }
+    }
+}
+
+/// The digest that ties an approval and a re-authentication to this very request.
+fn fingerprint(query: &str, user: Option<uuid::Uuid>) -> String {
+    hex::encode(Sha256::digest(format!("{query}\n{user:?}")))
+}
+
+pub async fn handle(ep: &Endpoint<'_>, session: &Session, query: &str) -> Response {
+    match run(ep, session, query).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "authorize failed");
+            pages::error(
+                ep.state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Server Error",
+                "Ward could not answer this request.",
+            )
+        }
+    }
+}
+
+async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Result<Response> {
+    let p = match params(query) {
+        Ok(p) => p,
+        Err(msg) => {
+            return Ok(pages::error(
+                ep.state,
+                StatusCode::BAD_REQUEST,
+                "Authorization Error",
+                &msg,
+            ));
+        }
+    };
+    let req = match check(ep, &p).await {
+        Ok(r) => r,
+        Err((back, f)) => return Ok(failure(ep, back, f)),
+    };
+    let back = Some(Back {
+        redirect_uri: req.redirect_uri.clone(),
+        state: req.state.clone(),
+        form_post: req.form_post,
+        issuer: req.issuer.clone(),
+    });
+    let refuse = |error: &'static str, msg: &str| failure(ep, back.clone(), client_err(error, msg));
+    let here = format!("{PATH}?{query}");
+    let prompt_none = req.prompt.iter().any(|v| v == "none");
+    let Some(user) = sessions::current_user(ep.pool, session).await? else {
+        if prompt_none {
+            return Ok(refuse(
+                "login_required",
+                "The Authorization Server requires End-User authentication",
+            ));
+        }
+        return to_login(ep, &req.client, query, &here).await;
+    };
+    let handle = sessions::handle(session).await?;
+    let login = match handle {
+        Some(h) => grants::login_session(ep.pool, h).await?,
+        None => None,
+    };
+    // prompt=login and max_age: sign in again once for this request.
+    let too_old = match (req.max_age, &login) {
+        (Some(max), Some(l)) => {
+            (time::OffsetDateTime::now_utc() - l.auth_time).whole_seconds() > max
+        }
+        _ => false,
+    };
+    let wants_login = req
+        .prompt
+        .iter()
+        .any(|v| v == "login" || v == "select_account")
+        || too_old;
+    let reauth = fingerprint(query, None);
+    if wants_login {
+        let done = session.get::<String>(REAUTH_KEY).await?.as_deref() == Some(reauth.as_str());
+        if !done {
+            if prompt_none {
+                return Ok(refuse(
+                    "login_required",
+                    "The Authorization Server requires End-User authentication",
+                ));
+            }
+            sessions::sign_out(ep.pool, session).await?;
+            session.insert(REAUTH_KEY, &reauth).await?;
+            return to_login(ep, &req.client, query, &here).await;
+        }
+    }
+    let app = &req.client.application;
+    let verdict = applications::check_access(ep.pool, app, Some(user.id)).await?;
+    if !verdict.passing {
+        events::record(
+            ep.pool,
+            NewEvent {
+                action: action::ACCESS_DENIED,
+                user: Some((user.id, &user.username)),
+                client_ip: Some(ep.client.ip),
+                context: serde_json::json!({ "application": app.slug, "messages": verdict.messages }),
+            },
+        )
+        .await?;
+        if prompt_none {
+            return Ok(refuse("access_denied", "You may not use this application."));
+        }
+        let msg = verdict
+            .messages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "You may not use this application.".into());
+        return Ok(pages::error(
+            ep.state,
+            StatusCode::FORBIDDEN,
+            "Access Denied",
+            &msg,
+        ));
+    }
+    // The authorization flow (consent) approves this request for this user.
+    let request_id = fingerprint(query, Some(user.id));
+    if !oauth2::take_approval(session, &request_id, user.id).await? {
+        let slug =
+            match app::ssr::flows::plan::slug_of(ep.pool, &req.client.settings.authorization_flow)
+                .await?
+            {
+                Some(s) => s,
+                None => {
+                    return Ok(pages::error(
+                        ep.state,
+                        StatusCode::BAD_REQUEST,
+                        "Configuration Error",
+                        "The provider's authorization flow does not exist.",
+                    ));
+                }
+            };
+        let context = FlowContext {
+            oauth: Some(Authorization {
+                application: app.id,
+                application_name: app.name.clone(),
+                application_slug: app.slug.clone(),
+                scopes: req.scopes.clone(),
+                force_consent: req.prompt.iter().any(|v| v == "consent"),
+                request: request_id.clone(),
+            }),
+            ..FlowContext::default()
+        };
+        let env = ep.env(session);
+        let Some(view) = executor::start(&env, &slug, context, here.clone()).await? else {
+            return Ok(pages::error(
+                ep.state,
+                StatusCode::NOT_FOUND,
+                "Configuration Error",
+                "The provider's authorization flow does not exist.",
+            ));
+        };
+        let completed = matches!(view.challenge, Challenge::Redirect { .. });
+        if !completed {
+            if prompt_none {
+                executor::abandon(session).await?;
+                let error = match view.challenge {
+                    Challenge::AccessDenied { .. } => "access_denied",
+                    _ => "consent_required",
+                };
+                return Ok(refuse(
+                    error,
+                    "The Authorization Server requires End-User consent",
+                ));
+            }
+            return Ok(crate::guards::found(&format!("/if/flow/{slug}/")));
+        }
+        if !oauth2::take_approval(session, &request_id, user.id).await? {
+            return Ok(refuse(
+                "access_denied",
+                "The authorization flow did not approve the request.",
+            ));
+        }
+    }
+    session.remove::<String>(REAUTH_KEY).await?;
+    let code = grants::create_code(
+        ep.pool,
+        &grants::NewCode {
+            provider: req.client.provider_id,
+            user: user.id,
+            session: handle,
+            redirect_uri: &req.redirect_uri,
+            scopes: &req.scopes,
+            nonce: req.nonce.as_deref(),
+            code_challenge: req.code_challenge.as_deref(),
+            ttl_secs: super::validity(&req.client.settings.access_code_validity, 60),
+        },
+    )
+    .await?;
+    events::record(
+        ep.pool,
+        NewEvent {
+            action: action::AUTHORIZE_APPLICATION,
+            user: Some((user.id, &user.username)),
+            client_ip: Some(ep.client.ip),
+            context: serde_json::json!({ "application": app.slug, "scopes": req.scopes }),
+        },
+    )
+    .await?;
+    Ok(to_client(
+        ep,
+        &req.redirect_uri,
+        req.form_post,
+        vec![("code", code)],
+        req.state.as_deref(),
+        &req.issuer,
+    ))
+}
+
+/// To the authentication flow (the provider's, else the brand's), with the request's
+/// parameters (e.g. `login_hint`) and back here afterwards.
+async fn to_login(
+    ep: &Endpoint<'_>,
+    client: &OAuthClient,
+    query: &str,
+    here: &str,
+) -> app::ssr::Result<Response> {
+    let own = match &client.settings.authentication_flow {
+        Some(pk) => app::ssr::flows::plan::slug_of(ep.pool, pk).await?,
+        None => None,
+    };
+    let flow = own.unwrap_or_else(|| ep.authentication_flow.to_string());
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    let sep = if query.is_empty() { "" } else { "&" };
+    Ok(crate::guards::found(&format!("/if/flow/{flow}/?{query}{sep}next={next}")).into_response())
+}

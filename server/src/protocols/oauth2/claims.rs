@@ -1,0 +1,131 @@
+//! What tokens say: `sub` by the provider's sub mode, the standard claims of ID and access
+//! tokens (authentik's set and order), and the claims of the granted scopes.
+use super::grants::LoginSession;
+use app::ssr::Result;
+use app::ssr::oauth2::scopes::{self, Subject};
+use app::ssr::providers::clients::OAuthClient;
+use app::ssr::users::User;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// authentik's `acr`: the only one it knows.
+pub const ACR: &str = "goauthentik.io/providers/oauth2/default";
+
+/// What the claims are about: the user, with their groups and UPN.
+pub struct Person {
+    pub user: User,
+    pub groups: Vec<String>,
+    pub upn: Option<String>,
+}
+
+pub async fn person(pool: &PgPool, user: User) -> Result<Person> {
+    let row = sqlx::query!(
+        r#"select coalesce(array(select g.name from groups g join group_members m on m.group_id = g.id
+                                  where m.user_id = u.id order by g.name), '{}') as "groups!",
+                  u.attributes->>'upn' as upn
+             from users u where u.id = $1"#,
+        user.id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Person {
+        user,
+        groups: row.groups,
+        upn: row.upn,
+    })
+}
+
+/// The user's id for this client, by its `sub_mode` (default: a digest of the user and this
+/// installation, different from every other installation's).
+pub fn sub(client: &OAuthClient, person: &Person, install_id: Uuid) -> String {
+    let user = &person.user;
+    let hashed = || hex::encode(Sha256::digest(format!("{}-{install_id}", user.id)));
+    match client.settings.sub_mode.as_str() {
+        "user_id" | "user_uuid" => user.id.to_string(),
+        "user_username" => user.username.clone(),
+        "user_email" => user.email.clone().unwrap_or_default(),
+        "user_upn" => person.upn.clone().unwrap_or_else(hashed),
+        _ => hashed(),
+    }
+}
+
+/// The claims the granted scopes give (userinfo; the tokens when the provider includes them).
+pub fn scope_claims(scopes: &[String], person: &Person) -> Map<String, Value> {
+    scopes::claims(
+        scopes,
+        &Subject {
+            user: &person.user,
+            groups: &person.groups,
+            entitlements: &[],
+        },
+    )
+}
+
+/// `sid`: a digest of the login session, the same for every token of that session.
+pub fn sid(session: Uuid) -> String {
+    hex::encode(Sha256::digest(session.to_string()))
+}
+
+pub struct Standard<'a> {
+    pub issuer: &'a str,
+    pub sub: &'a str,
+    pub client_id: &'a str,
+    pub expires_in: i64,
+    pub login: Option<&'a LoginSession>,
+    pub session: Option<Uuid>,
+    pub nonce: Option<&'a str>,
+}
+
+/// The ID token's claims (authentik's order), with the scope claims when `extra` is given.
+pub fn id_token(std: &Standard<'_>, extra: Option<&Map<String, Value>>) -> Map<String, Value> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let mut c = Map::new();
+    c.insert("iss".into(), json!(std.issuer));
+    c.insert("sub".into(), json!(std.sub));
+    c.insert("aud".into(), json!(std.client_id));
+    c.insert("exp".into(), json!(now + std.expires_in));
+    c.insert("iat".into(), json!(now));
+    let auth_time = std.login.map_or(now, |l| l.auth_time.unix_timestamp());
+    c.insert("auth_time".into(), json!(auth_time));
+    c.insert("acr".into(), json!(ACR));
+    if let Some(l) = std.login.filter(|l| !l.amr.is_empty()) {
+        c.insert("amr".into(), json!(l.amr));
+    }
+    if let Some(n) = std.nonce {
+        c.insert("nonce".into(), json!(n));
+    }
+    if let Some(s) = std.session {
+        c.insert("sid".into(), json!(sid(s)));
+    }
+    c.insert("jti".into(), json!(super::grants::new_secret()));
+    if let Some(extra) = extra {
+        for (k, v) in extra {
+            c.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    c
+}
+
+/// The access token's claims: the ID token's, with `azp`, a random `uid` and the `scope`.
+pub fn access_token(
+    mut id_claims: Map<String, Value>,
+    client_id: &str,
+    scopes: &[String],
+) -> Value {
+    id_claims.insert("azp".into(), json!(client_id));
+    id_claims.insert("uid".into(), json!(super::grants::new_secret()));
+    id_claims
+        .entry("scope")
+        .or_insert_with(|| json!(scopes.join(" ")));
+    Value::Object(id_claims)
+}
+
+/// The left half of the SHA-256 of `value`, base64url (`at_hash`, `c_hash`).
+pub fn half_hash(value: &str) -> String {
+    use base64::Engine;
+    let d = Sha256::digest(value.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&d[..16])
+}

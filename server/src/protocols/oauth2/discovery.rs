@@ -1,0 +1,129 @@
+//! Discovery (OIDC Discovery 1.0, RFC 8414) and the JWKS, per application, in authentik's
+//! shapes: an application configured for authentik finds the same document here.
+use super::{Endpoint, issuer, keys, offered_scopes};
+use app::ssr::AppState;
+use app::ssr::providers::clients::{self, OAuthClient};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+async fn client(ep: &Endpoint<'_>, slug: &str) -> Result<OAuthClient, Response> {
+    match clients::by_application(ep.pool, ep.secret_key, slug).await {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "discovery failed");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+/// `/application/o/<slug>/` → its discovery document.
+pub async fn root(Path(slug): Path<String>) -> Response {
+    if app::ssr::applications::check_slug(&slug).is_err() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    crate::guards::found(&format!(
+        "/application/o/{slug}/.well-known/openid-configuration"
+    ))
+}
+
+fn cors_any(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res
+}
+
+pub fn document(origin: &str, c: &OAuthClient, alg: &str) -> Value {
+    let slug = &c.application.slug;
+    let o = |path: &str| format!("{origin}{path}");
+    let mut scopes: Vec<&str> = offered_scopes(c);
+    if !scopes.contains(&"openid") {
+        scopes.push("openid");
+    }
+    json!({
+        "issuer": issuer(origin, c),
+        "authorization_endpoint": o("/application/o/authorize/"),
+        "token_endpoint": o("/application/o/token/"),
+        "userinfo_endpoint": o("/application/o/userinfo/"),
+        "end_session_endpoint": o(&format!("/application/o/{slug}/end-session/")),
+        "introspection_endpoint": o("/application/o/introspect/"),
+        "revocation_endpoint": o("/application/o/revoke/"),
+        "device_authorization_endpoint": o("/application/o/device/"),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "jwks_uri": o(&format!("/application/o/{slug}/jwks/")),
+        "grant_types_supported": c.settings.grant_types,
+        "id_token_signing_alg_values_supported": [alg],
+        "subject_types_supported": ["public"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "acr_values_supported": [super::claims::ACR],
+        "scopes_supported": scopes,
+        "request_parameter_supported": false,
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce",
+            "sid", "email", "email_verified", "name", "given_name", "preferred_username", "nickname",
+            "groups", "entitlements", "roles"],
+        "claims_parameter_supported": false,
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+    })
+}
+
+/// The client of `slug` and its signer, or the answer when there is none (404, or 500 for a
+/// signing key that cannot be used).
+async fn signed_client(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    slug: &str,
+) -> Result<(String, OAuthClient, std::sync::Arc<keys::Signer>), Response> {
+    let ep = Endpoint::new(state, peer, headers, None);
+    let c = client(&ep, slug).await?;
+    match keys::signer(ep.pool, ep.secret_key, &c).await {
+        Ok(s) => Ok((ep.origin, c, s)),
+        Err(e) => {
+            tracing::error!(error = %e, "signing key unusable");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+pub async fn configuration(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    match signed_client(&state, peer, &headers, &slug).await {
+        Ok((origin, c, signer)) => {
+            cors_any(Json(document(&origin, &c, signer.alg_name())).into_response())
+        }
+        Err(r) => r,
+    }
+}
+
+/// The public keys tokens are signed with; `{}` for HS256 providers, as authentik.
+pub async fn jwks(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    match signed_client(&state, peer, &headers, &slug).await {
+        Ok((_, _, signer)) => {
+            let body = match &signer.jwk {
+                Some(jwk) => json!({ "keys": [jwk] }),
+                None => json!({}),
+            };
+            cors_any(Json(body).into_response())
+        }
+        Err(r) => r,
+    }
+}

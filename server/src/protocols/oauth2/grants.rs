@@ -1,0 +1,273 @@
+//! Authorization codes and tokens at rest: only their SHA-256 digests are stored. A code is
+//! used once (a second use revokes what the first issued); a refresh token is used once and
+//! replaced (a second use revokes its whole family, RFC 9700 §4.14). Every lookup checks that
+//! the login session behind the grant is still alive and the user still active.
+use app::ssr::Result;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A new random secret (256 bits, base64url).
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn digest(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+pub struct NewCode<'a> {
+    pub provider: Uuid,
+    pub user: Uuid,
+    pub session: Option<Uuid>,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a [String],
+    pub nonce: Option<&'a str>,
+    pub code_challenge: Option<&'a str>,
+    pub ttl_secs: i64,
+}
+
+/// Stores a new code; the code itself, for the redirect.
+pub async fn create_code(pool: &PgPool, c: &NewCode<'_>) -> Result<String> {
+    let code = new_secret();
+    sqlx::query!(
+        r#"insert into oauth2_codes (id, code_hash, provider_id, user_id, session_id, redirect_uri,
+                                    scopes, nonce, code_challenge, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))"#,
+        Uuid::new_v4(),
+        digest(&code),
+        c.provider,
+        c.user,
+        c.session,
+        c.redirect_uri,
+        c.scopes,
+        c.nonce,
+        c.code_challenge,
+        c.ttl_secs as f64
+    )
+    .execute(pool)
+    .await?;
+    Ok(code)
+}
+
+/// A code taken for exchange.
+#[derive(Debug)]
+pub struct Code {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+}
+
+pub enum Taken {
+    Fresh(Code),
+    /// Used before: what it issued is now revoked.
+    Reused,
+    /// Unknown, expired, or for another client.
+    Invalid,
+}
+
+/// Takes `code` for `provider` (once).
+pub async fn take_code(pool: &PgPool, code: &str, provider: Uuid) -> Result<Taken> {
+    let hash = digest(code);
+    let row = sqlx::query_as!(
+        Code,
+        r#"update oauth2_codes set used_at = now()
+            where code_hash = $1 and provider_id = $2 and used_at is null and expires_at > now()
+        returning id, user_id, session_id, redirect_uri, scopes, nonce, code_challenge"#,
+        hash,
+        provider
+    )
+    .fetch_optional(pool)
+    .await?;
+    if let Some(code) = row {
+        return Ok(Taken::Fresh(code));
+    }
+    let used = sqlx::query_scalar!(
+        "select id from oauth2_codes where code_hash = $1 and used_at is not null",
+        hash
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(id) = used else {
+        return Ok(Taken::Invalid);
+    };
+    sqlx::query!(
+        "update oauth2_tokens set revoked_at = now()
+          where revoked_at is null and family in (select family from oauth2_tokens where code_id = $1)",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(Taken::Reused)
+}
+
+/// The login session behind a grant: when it was signed in and how (`auth_time`, `amr`), if
+/// it is still alive.
+pub struct LoginSession {
+    pub auth_time: OffsetDateTime,
+    pub amr: Vec<String>,
+}
+
+pub async fn login_session(pool: &PgPool, id: Uuid) -> Result<Option<LoginSession>> {
+    Ok(sqlx::query_as!(
+        LoginSession,
+        r#"select created_at as auth_time, amr from user_sessions
+            where id = $1 and (expires_at is null or expires_at > now())"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub struct NewToken<'a> {
+    pub kind: &'static str,
+    pub token: &'a str,
+    pub provider: Uuid,
+    pub user: Uuid,
+    pub session: Option<Uuid>,
+    pub code: Option<Uuid>,
+    pub family: Uuid,
+    pub scopes: &'a [String],
+    pub ttl_secs: i64,
+}
+
+pub async fn store_token(pool: &PgPool, t: &NewToken<'_>) -> Result<()> {
+    sqlx::query!(
+        r#"insert into oauth2_tokens (id, kind, token_hash, provider_id, user_id, session_id,
+                                     code_id, family, scopes, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))"#,
+        Uuid::new_v4(),
+        t.kind,
+        digest(t.token),
+        t.provider,
+        t.user,
+        t.session,
+        t.code,
+        t.family,
+        t.scopes,
+        t.ttl_secs as f64
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A live token: not expired, revoked or (refresh) used, its session alive, its user active.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub id: Uuid,
+    pub kind: String,
+    pub provider_id: Uuid,
+    pub client_id: String,
+    pub user_id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub family: Uuid,
+    pub scopes: Vec<String>,
+    pub expires_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn live(pool: &PgPool, token: &str) -> Result<Option<Token>> {
+    Ok(sqlx::query_as!(
+        Token,
+        r#"select t.id, t.kind, t.provider_id, p.client_id as "client_id!", t.user_id,
+                  t.session_id, t.family, t.scopes, t.expires_at, t.created_at
+             from oauth2_tokens t
+             join providers p on p.id = t.provider_id
+             join users u on u.id = t.user_id
+             left join user_sessions s on s.id = t.session_id
+            where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()
+              and t.used_at is null and u.is_active
+              and (t.session_id is null or s.expires_at is null or s.expires_at > now())"#,
+        digest(token)
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub enum Refreshed {
+    Fresh(Token),
+    /// Used before: its family is now revoked.
+    Reused,
+    Invalid,
+}
+
+/// Uses a refresh token of `provider` (once).
+pub async fn use_refresh(pool: &PgPool, token: &str, provider: Uuid) -> Result<Refreshed> {
+    let Some(found) = live(pool, token).await? else {
+        let hash = digest(token);
+        let reused = sqlx::query_scalar!(
+            "select family from oauth2_tokens
+              where token_hash = $1 and kind = 'refresh' and provider_id = $2 and used_at is not null",
+            hash,
+            provider
+        )
+        .fetch_optional(pool)
+        .await?;
+        return Ok(match reused {
+            Some(family) => {
+                revoke_family(pool, family).await?;
+                Refreshed::Reused
+            }
+            None => Refreshed::Invalid,
+        });
+    };
+    if found.kind != "refresh" || found.provider_id != provider {
+        return Ok(Refreshed::Invalid);
+    }
+    let taken = sqlx::query!(
+        "update oauth2_tokens set used_at = now() where id = $1 and used_at is null",
+        found.id
+    )
+    .execute(pool)
+    .await?;
+    if taken.rows_affected() == 0 {
+        // Another request used it at the same moment: that is a reuse too.
+        revoke_family(pool, found.family).await?;
+        return Ok(Refreshed::Reused);
+    }
+    Ok(Refreshed::Fresh(found))
+}
+
+pub async fn revoke_family(pool: &PgPool, family: Uuid) -> Result<()> {
+    sqlx::query!(
+        "update oauth2_tokens set revoked_at = now() where family = $1 and revoked_at is null",
+        family
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Revokes a token of `provider` (RFC 7009): a refresh token with its whole family, an access
+/// token alone. Unknown tokens are no error.
+pub async fn revoke(pool: &PgPool, token: &str, provider: Uuid) -> Result<()> {
+    let row = sqlx::query!(
+        "select id, kind, family from oauth2_tokens where token_hash = $1 and provider_id = $2",
+        digest(token),
+        provider
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    if row.kind == "refresh" {
+        return revoke_family(pool, row.family).await;
+    }
+    sqlx::query!(
+        "update oauth2_tokens set revoked_at = now() where id = $1 and revoked_at is null",
+        row.id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
