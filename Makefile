@@ -52,6 +52,7 @@ bench: build
 	python3 bench/footprint.py
 	cargo build -p server
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench directory
+	bash scripts/with-scratch-db.sh cargo bench -p server --bench oauth2
 
 # Regenerates .sqlx/ after a query changed.
 sqlx-prepare:

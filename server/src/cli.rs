@@ -78,6 +78,8 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Blueprint(BlueprintCommand::Apply { file, skip_unknown }) => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            // Secrets the blueprint sets are sealed with the instance key, as the server does.
+            let secret_key = config.instance_key()?;
             with_db(&config, |pool| async move {
                 db::migrate(&pool).await?;
                 let system = users::system();
@@ -87,6 +89,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 };
                 let opts = blueprints::apply::Options {
                     skip_unknown,
+                    secret_key: secret_key.clone(),
                     ..Default::default()
                 };
                 let o = blueprints::apply_text(&pool, &actor, &text, &opts).await?;

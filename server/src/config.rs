@@ -105,11 +105,16 @@ impl Config {
 
     /// The secret key from WARD_SECRET_KEY, else from `<data dir>/secret_key`, created on first start.
     pub fn ensure_secret_key(&mut self) -> anyhow::Result<()> {
-        if !self.secret_key.0.is_empty() {
-            return Ok(());
-        }
-        self.secret_key = SecretKey(load_or_create_key(&self.data_dir)?);
+        self.secret_key = SecretKey(self.instance_key()?);
         Ok(())
+    }
+
+    /// The instance key `ensure_secret_key` settles on (for commands that do not start Ward).
+    pub fn instance_key(&self) -> anyhow::Result<String> {
+        if !self.secret_key.0.is_empty() {
+            return Ok(self.secret_key.0.clone());
+        }
+        load_or_create_key(&self.data_dir)
     }
 }
 

@@ -62,7 +62,8 @@ impl Application {
         // Blueprints from the data dir and (in the container) /blueprints; a broken one is
         // logged and recorded, and does not stop the start.
         let blueprint_dirs = vec![config.data_dir.join("blueprints"), "/blueprints".into()];
-        app::ssr::blueprints::instances::sync(&pool, &blueprint_dirs, true).await?;
+        app::ssr::blueprints::instances::sync(&pool, &config.secret_key.0, &blueprint_dirs, true)
+            .await?;
         let listener = bind(config.listen, "", "WARD_LISTEN").await?;
         let metrics = match config.metrics_listen {
             Some(addr) => {
@@ -137,7 +138,10 @@ impl Application {
         });
         let blueprints = self.blueprints.map(|(dirs, every)| {
             let pool = self.state.pool.clone();
-            tokio::spawn(app::ssr::blueprints::instances::watch(pool, dirs, every))
+            let key = self.state.settings.secret_key.clone();
+            tokio::spawn(app::ssr::blueprints::instances::watch(
+                pool, key, dirs, every,
+            ))
         });
         let metrics = self.metrics.map(|listener| {
             let router = Router::new()

@@ -135,7 +135,9 @@ async fn select(
                   (select r->>'url' from jsonb_array_elements(
                        case when jsonb_typeof(p.config->'redirect_uris') = 'array'
                             then p.config->'redirect_uris' else '[]' end) with ordinality e(r, n)
-                    where coalesce(r->>'matching_mode', 'strict') = 'strict' order by n limit 1)
+                    where coalesce(r->>'matching_mode', 'strict') = 'strict'
+                      and coalesce(r->>'redirect_uri_type', 'authorization') = 'authorization'
+                    order by n limit 1)
                     as provider_redirect,
                   a.open_in_new_tab, a.meta_launch_url, a.meta_description, a.meta_publisher,
                   a.policy_engine_mode

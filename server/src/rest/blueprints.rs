@@ -118,6 +118,7 @@ pub async fn apply_blueprint(
 ) -> ApiResult<Json<BlueprintInstance>> {
     let applied = instances::apply_now(
         &state.pool,
+        &state.settings.secret_key,
         &state.settings.blueprint_dirs,
         &caller.actor(),
         parse_pk(&pk)?,

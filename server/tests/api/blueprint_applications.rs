@@ -179,3 +179,74 @@ async fn exported_applications_round_trip() {
         .expect("again");
     assert_eq!((again.created, again.updated), (0, 0));
 }
+
+/// An authentik-style blueprint: an OAuth2 provider found by name, its application pointing at
+/// it with `!KeyOf`, flows and key found with `!Find`.
+const OIDC: &str = r#"
+version: 1
+metadata:
+  name: grafana-oidc
+entries:
+  - model: authentik_providers_oauth2.oauth2provider
+    id: provider
+    identifiers: { name: Grafana }
+    attrs:
+      authorization_flow: !Find [authentik_flows.flow, [slug, default-provider-authorization-implicit-consent]]
+      invalidation_flow: !Find [authentik_flows.flow, [slug, default-provider-invalidation-flow]]
+      client_id: grafana
+      client_secret: grafana-secret-0123456789
+      redirect_uris:
+        - { matching_mode: strict, url: "https://grafana.example.com/login/generic_oauth" }
+      sub_mode: user_email
+  - model: authentik_core.application
+    identifiers: { slug: grafana }
+    attrs: { name: Grafana, provider: !KeyOf provider }
+"#;
+
+#[tokio::test]
+async fn oauth2_providers_come_from_blueprints_with_their_sealed_secret() {
+    let app = spawn_api().await;
+    let system = users::system();
+    let actor = Actor {
+        user: &system,
+        ip: [127, 0, 0, 1].into(),
+    };
+    // Without the instance key nothing can seal the secret: the entry says so.
+    let err = apply_text(&app.pool, &actor, OIDC, &Options::default())
+        .await
+        .expect_err("needs the key")
+        .to_string();
+    assert!(
+        err.contains("entry 1") && err.contains("instance key"),
+        "{err}"
+    );
+    let opts = Options {
+        secret_key: crate::helpers::SECRET_KEY.into(),
+        ..Options::default()
+    };
+    let done = apply_text(&app.pool, &actor, OIDC, &opts)
+        .await
+        .expect("applies");
+    assert_eq!(done.created, 2);
+    let again = apply_text(&app.pool, &actor, OIDC, &opts)
+        .await
+        .expect("again");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+    let client = app::ssr::providers::clients::by_client_id(
+        &app.pool,
+        crate::helpers::SECRET_KEY,
+        "grafana",
+    )
+    .await
+    .expect("lookup")
+    .expect("client");
+    assert_eq!(client.client_secret, "grafana-secret-0123456789");
+    assert_eq!(client.application.slug, "grafana");
+    assert_eq!(client.settings.sub_mode, "user_email");
+    // A changed secret is an update.
+    let changed = OIDC.replace("grafana-secret-0123456789", "another-secret-0123456789");
+    let done = apply_text(&app.pool, &actor, &changed, &opts)
+        .await
+        .expect("applies");
+    assert_eq!(done.updated, 1);
+}

@@ -197,3 +197,140 @@ async fn a_relying_party_signs_in_with_code_and_pkce_validates_and_refreshes() {
         .expect("userinfo");
     assert_eq!(revoked_access.status(), 401);
 }
+
+#[tokio::test]
+async fn end_session_checks_the_hint_tells_back_channel_clients_and_returns_only_to_registered_uris()
+ {
+    use axum::routing::post;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(4);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let rp = axum::Router::new().route(
+        "/backchannel",
+        post(move |body: String| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body).await;
+                ""
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, rp).await });
+
+    let app = spawn_api().await;
+    app.create_user("alice", "alice password 123").await;
+    let logged_out = "http://127.0.0.1:9/logged-out";
+    let id = oauth_app(
+        &app,
+        "wiki",
+        json!({
+            "logout_uri": format!("http://127.0.0.1:{port}/backchannel"),
+            "redirect_uris": [
+                { "matching_mode": "strict", "url": REDIRECT },
+                { "matching_mode": "strict", "url": logged_out, "redirect_uri_type": "logout" },
+            ],
+        }),
+    )
+    .await;
+    let browser = app.new_browser();
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("client_id", id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("state", "s"),
+        ])
+        .finish();
+    let back = authorize_as(
+        &browser,
+        &app.url(&format!("/application/o/authorize/?{q}")),
+        "alice",
+        "alice password 123",
+    )
+    .await;
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned();
+    let tokens: Value = browser
+        .client
+        .post(app.url("/application/o/token/"))
+        .basic_auth(&id, Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let id_token = tokens["id_token"].as_str().expect("id token");
+    let end = |params: Vec<(&str, &str)>| {
+        let q: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        browser
+            .client
+            .get(app.url(&format!("/application/o/wiki/end-session/?{q}")))
+            .send()
+    };
+    // A forged hint is refused on Ward's page.
+    let forged = format!("{}x", id_token);
+    let res = end(vec![
+        ("id_token_hint", &forged),
+        ("post_logout_redirect_uri", logged_out),
+    ])
+    .await
+    .expect("end");
+    assert_eq!(res.status(), 400);
+    // The real one: back-channel logout, the tokens revoked, back to the registered URI.
+    let res = end(vec![
+        ("id_token_hint", id_token),
+        ("post_logout_redirect_uri", logged_out),
+        ("state", "bye"),
+    ])
+    .await
+    .expect("end");
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        format!("{logged_out}?state=bye").as_str()
+    );
+    let body = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .expect("back-channel call")
+        .expect("body");
+    let token = url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "logout_token")
+        .expect("logout_token")
+        .1
+        .into_owned();
+    let header = jsonwebtoken::decode_header(&token).expect("header");
+    assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
+    let payload = server::protocols::oauth2::payload(&token).expect("payload");
+    assert_eq!(payload["aud"], id.as_str());
+    assert!(payload["sid"].is_string() && payload.get("nonce").is_none());
+    assert!(payload["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+    let userinfo = browser
+        .client
+        .get(app.url("/application/o/userinfo/"))
+        .bearer_auth(tokens["access_token"].as_str().expect("at"))
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(userinfo.status(), 401);
+    // An unregistered post-logout URI is never redirected to.
+    let res = end(vec![("post_logout_redirect_uri", "https://evil.example/")])
+        .await
+        .expect("end");
+    let location = res.headers()["location"].to_str().expect("loc").to_string();
+    assert!(!location.contains("evil"), "{location}");
+}

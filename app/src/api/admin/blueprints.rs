@@ -24,6 +24,7 @@ pub async fn admin_apply_blueprint(id: String) -> Result<BlueprintApplied, Serve
     let id = parse_id(&id)?;
     crate::ssr::blueprints::instances::apply_now(
         &req.state.pool,
+        &req.state.settings.secret_key,
         &req.state.settings.blueprint_dirs,
         &req.actor(&admin),
         id,

@@ -28,6 +28,8 @@ pub struct Options {
     pub context: Map<String, Json>,
     /// Skip entries of unknown models (reported in the outcome) instead of failing.
     pub skip_unknown: bool,
+    /// The instance key: secrets a blueprint sets (OAuth2 client secrets) are sealed with it.
+    pub secret_key: String,
 }
 
 /// Applies `bp` inside `tx`; the caller commits. Errors name the entry.
@@ -90,7 +92,7 @@ pub async fn apply(
             }
             (State::Present, Some(pk)) => {
                 let changed = model
-                    .update(&mut *tx, actor, pk, &attrs)
+                    .update(&mut *tx, actor, &opts.secret_key, pk, &attrs)
                     .await
                     .map_err(at)?;
                 fields(entry, &changed)?;
@@ -104,7 +106,10 @@ pub async fn apply(
             (_, None) => {
                 let mut all = identifiers.clone();
                 all.extend(attrs.clone());
-                let made = model.create(&mut *tx, actor, &all).await.map_err(at)?;
+                let made = model
+                    .create(&mut *tx, actor, &opts.secret_key, &all)
+                    .await
+                    .map_err(at)?;
                 let pk = fields(entry, &made)?;
                 outcome.created += 1;
                 Some(pk)

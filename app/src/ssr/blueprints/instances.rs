@@ -34,6 +34,7 @@ fn digest(text: &str) -> String {
 /// file is logged and the others still apply. Returns the files applied.
 pub async fn sync(
     pool: &PgPool,
+    secret_key: &str,
     dirs: &[PathBuf],
     force: bool,
 ) -> Result<Vec<(PathBuf, Result<apply::Outcome>)>> {
@@ -51,7 +52,7 @@ pub async fn sync(
         if !force && applied_hash(pool, &path).await?.as_deref() == Some(digest(&text).as_str()) {
             continue;
         }
-        let result = apply_file(pool, &actor, &path, &text).await?;
+        let result = apply_file(pool, secret_key, &actor, &path, &text).await?;
         results.push((path, result));
     }
     Ok(results)
@@ -61,11 +62,16 @@ pub async fn sync(
 /// recording's).
 async fn apply_file(
     pool: &PgPool,
+    secret_key: &str,
     actor: &Actor<'_>,
     path: &Path,
     text: &str,
 ) -> Result<Result<apply::Outcome>> {
-    let result = apply_text(pool, actor, text, &apply::Options::default()).await;
+    let opts = apply::Options {
+        secret_key: secret_key.to_string(),
+        ..Default::default()
+    };
+    let result = apply_text(pool, actor, text, &opts).await;
     let name = file::parse(text).map(|b| b.name).unwrap_or_default();
     record(pool, path, &name, &digest(text), &result).await?;
     match &result {
@@ -170,6 +176,7 @@ fn row(
 /// A blueprint that fails to apply is an answer (status "error"), not an `Err`.
 pub async fn apply_now(
     pool: &PgPool,
+    secret_key: &str,
     dirs: &[PathBuf],
     actor: &Actor<'_>,
     id: Uuid,
@@ -186,7 +193,7 @@ pub async fn apply_now(
         .find(|p| p.to_string_lossy() == before.path)
         .ok_or_else(missing)?;
     let text = std::fs::read_to_string(&path).map_err(|_| missing())?;
-    let outcome = apply_file(pool, actor, &path, &text).await?;
+    let outcome = apply_file(pool, secret_key, actor, &path, &text).await?;
     let after = get(pool, id).await?.ok_or(Error::NotFound)?;
     let fields = |r: &BlueprintRow| {
         Map::from_iter([
@@ -217,12 +224,17 @@ pub async fn apply_now(
 }
 
 /// Re-applies changed files every `every` until the task is dropped.
-pub async fn watch(pool: PgPool, dirs: Vec<PathBuf>, every: std::time::Duration) {
+pub async fn watch(
+    pool: PgPool,
+    secret_key: String,
+    dirs: Vec<PathBuf>,
+    every: std::time::Duration,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = sync(&pool, &dirs, false).await {
+        if let Err(e) = sync(&pool, &secret_key, &dirs, false).await {
             tracing::error!(error = %e, "blueprint watch failed");
         }
     }

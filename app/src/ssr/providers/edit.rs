@@ -286,9 +286,18 @@ pub async fn delete_in(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> Re
 
 /// The client secret in clear ("" for none), for the protocol endpoints and an audited view.
 pub async fn client_secret(pool: &PgPool, secret_key: &str, id: Uuid) -> Result<Option<String>> {
+    client_secret_in(pool, secret_key, id).await
+}
+
+/// `client_secret` on any executor (a blueprint's transaction).
+pub async fn client_secret_in(
+    db: impl PgExecutor<'_>,
+    secret_key: &str,
+    id: Uuid,
+) -> Result<Option<String>> {
     let Some(sealed_secret) =
         sqlx::query_scalar!("select client_secret from providers where id = $1", id)
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?
     else {
         return Ok(None);

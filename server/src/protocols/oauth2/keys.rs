@@ -30,6 +30,14 @@ impl Signer {
         jsonwebtoken::encode(&header, claims, &self.key).map_err(Error::internal)
     }
 
+    /// Signs with a `typ` other than JWT (a back-channel logout token is `logout+jwt`).
+    pub fn sign_typed(&self, claims: &Value, typ: &str) -> Result<String> {
+        let mut header = Header::new(self.alg);
+        header.kid = self.kid.clone();
+        header.typ = Some(typ.to_string());
+        jsonwebtoken::encode(&header, claims, &self.key).map_err(Error::internal)
+    }
+
     pub fn alg_name(&self) -> &'static str {
         match self.alg {
             Algorithm::RS256 => "RS256",

@@ -4,11 +4,13 @@ mod authorize;
 mod claims;
 mod client_auth;
 mod discovery;
+mod end_session;
 mod errors;
 mod grants;
 mod keys;
 mod pages;
 mod token;
+pub use token::payload;
 mod userinfo;
 
 use app::ssr::AppState;
@@ -42,6 +44,10 @@ pub fn routes() -> Router<AppState> {
             get(discovery::configuration),
         )
         .route("/application/o/{slug}/jwks/", get(discovery::jwks))
+        .route(
+            "/application/o/{slug}/end-session/",
+            get(end_session::handle).post(end_session::handle),
+        )
         .route(
             "/.well-known/oauth-authorization-server/application/o/{slug}/",
             get(discovery::configuration),

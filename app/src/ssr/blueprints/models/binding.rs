@@ -94,6 +94,7 @@ impl Model for Binding {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let (Some(_), Some(_)) = (f.get("target"), f.get("stage")) else {
@@ -117,6 +118,7 @@ impl Model for Binding {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

@@ -80,6 +80,7 @@ impl Model for Flow {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let mut form = merge(FlowForm::default(), f)?;
@@ -93,6 +94,7 @@ impl Model for Flow {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

@@ -73,6 +73,7 @@ impl Model for Group {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let form = Self::merge(GroupForm::default(), f)?;
@@ -84,6 +85,7 @@ impl Model for Group {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

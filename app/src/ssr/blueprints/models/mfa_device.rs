@@ -73,6 +73,7 @@ impl Model for Device {
         &self,
         _tx: &mut PgConnection,
         _actor: &Actor<'_>,
+        _secret_key: &str,
         _fields: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         Ok(Err(field_error(
@@ -85,6 +86,7 @@ impl Model for Device {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

@@ -19,6 +19,7 @@ pub trait Model: Sync {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        secret_key: &str,
         fields: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>>;
     /// Sets the given attributes; whether anything changed.
@@ -26,6 +27,7 @@ pub trait Model: Sync {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>>;
@@ -39,10 +41,12 @@ mod group;
 mod mfa_device;
 mod policy;
 mod policy_binding;
+mod provider;
 mod stage;
 mod user;
 
 use crate::ssr::policies::KINDS as POLICY_KINDS;
+use crate::ssr::providers::KINDS as PROVIDER_KINDS;
 use crate::ssr::stages::KINDS;
 
 /// The models besides the stage and policy types (each type is a model of its own).
@@ -91,6 +95,12 @@ pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
                 .find(|k| k.model == name)
                 .map(|k| k as &(dyn Model + Sync))
         })
+        .or_else(|| {
+            PROVIDER_KINDS
+                .iter()
+                .find(|k| k.model == name)
+                .map(|k| k as &(dyn Model + Sync))
+        })
 }
 
 pub fn names() -> Vec<&'static str> {
@@ -99,6 +109,7 @@ pub fn names() -> Vec<&'static str> {
         .map(|(n, _)| *n)
         .chain(KINDS.iter().map(|k| k.model))
         .chain(POLICY_KINDS.iter().map(|k| k.model))
+        .chain(PROVIDER_KINDS.iter().map(|k| k.model))
         .collect()
 }
 

@@ -32,6 +32,7 @@ impl Model for Kind {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let name =
@@ -48,6 +49,7 @@ impl Model for Kind {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

@@ -126,6 +126,7 @@ impl Model for PolicyBinding {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let (Some(target), Some(subject)) = (pk(f, "target")?, subject(f)?) else {
@@ -141,6 +142,7 @@ impl Model for PolicyBinding {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

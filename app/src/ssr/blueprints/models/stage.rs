@@ -33,6 +33,7 @@ impl Model for Kind {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let name =
@@ -47,6 +48,7 @@ impl Model for Kind {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {

@@ -61,6 +61,7 @@ impl Model for User {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         f: &Fields,
     ) -> Result<std::result::Result<Uuid, FieldErrors>> {
         let form = Self::merge(
@@ -86,6 +87,7 @@ impl Model for User {
         &self,
         tx: &mut PgConnection,
         actor: &Actor<'_>,
+        _secret_key: &str,
         pk: Uuid,
         attrs: &Fields,
     ) -> Result<std::result::Result<bool, FieldErrors>> {
