@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite (lint, Rust unit + integration tests, Playwright e2e, the footprint budgets, REST
-# API conformance), ending with a timing line per phase and one summary line `N passed, M failed`
+# API conformance, the authlib relying party), ending with a timing line per phase and one summary line `N passed, M failed`
 # that counts every test that ran (each footprint budget counts as one). CI's budget (README):
 # cold ≤ 40 min, warm ≤ 15 min.
 set -uo pipefail
@@ -26,12 +26,13 @@ phase release-build make --no-print-directory build
 phase e2e bash scripts/e2e.sh
 phase footprint bash scripts/footprint-check.sh
 phase api-check bash scripts/api-check.sh
+phase rp-check bash scripts/rp-check.sh
 counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
   /^ +Summary \[.*tests? run:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
   /^ +[0-9]+ passed \(/ { p += $1 }
   /^ +[0-9]+ failed$/ { f += $1 }
-  /^api-check: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+  /^(api|rp)-check: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
   /\(budget [^,]+, ok\)$/ { p += 1 }
   /\(budget [^,]+, OVER\)$/ { f += 1 }
   END { printf "%d %d", p, f }')

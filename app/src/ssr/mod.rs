@@ -21,6 +21,7 @@ pub mod media;
 pub mod mfa;
 pub mod oauth2;
 pub mod policies;
+pub mod property_mappings;
 pub mod providers;
 pub mod request;
 pub mod retention;

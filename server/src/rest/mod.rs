@@ -17,6 +17,7 @@ mod page;
 mod typed;
 mod policies;
 mod policy_bindings;
+mod property_mappings;
 mod providers;
 mod stages;
 mod tokens;
@@ -155,6 +156,7 @@ pub fn router() -> Router<AppState> {
         .merge(policies::routes())
         .merge(authenticators::routes())
         .merge(providers::routes())
+        .merge(property_mappings::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -191,7 +193,7 @@ pub fn router() -> Router<AppState> {
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices"), (name = "providers", description = "Providers of every type")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices"), (name = "providers", description = "Providers of every type"), (name = "propertymappings", description = "Property mappings of every type")),
 )]
 pub struct ApiDoc;
 
@@ -202,6 +204,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(policies::openapi());
     doc.merge(authenticators::openapi());
     doc.merge(providers::openapi());
+    doc.merge(property_mappings::openapi());
     doc
 }
 

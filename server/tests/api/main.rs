@@ -43,6 +43,7 @@ mod rest_groups_tokens;
 mod rest_policies;
 mod rest_policy_bindings;
 mod rest_policy_permissions;
+mod rest_property_mappings;
 mod rest_providers;
 mod rest_tokens;
 mod rest_users;

@@ -20,6 +20,9 @@ pub struct Authorization {
     pub application_slug: String,
     /// The scopes asked for (and offered by the provider).
     pub scopes: Vec<String>,
+    /// What the consent page says of each scope that has a description: (scope, text).
+    #[serde(default)]
+    pub descriptions: Vec<(String, String)>,
     /// `prompt=consent`: show the consent even when one is remembered.
     pub force_consent: bool,
     /// Identifies the request (a digest of its parameters): an approval is for it alone.
@@ -30,6 +33,17 @@ pub struct Authorization {
 struct Approved {
     request: String,
     user: Uuid,
+}
+
+impl Authorization {
+    /// The described scopes among `scopes`, as the consent page lists them.
+    pub fn described(&self, scopes: &[String]) -> Vec<(String, String)> {
+        self.descriptions
+            .iter()
+            .filter(|(s, _)| scopes.contains(s))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Called when a flow planned for `auth` completed: the request is approved for `user`.

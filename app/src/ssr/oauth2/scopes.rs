@@ -62,6 +62,11 @@ pub fn find(name: &str) -> Option<&'static Scope> {
     BUILT_IN.iter().find(|s| s.name == name)
 }
 
+/// The built-in scope a managed mapping id stands for.
+pub fn by_managed(managed: &str) -> Option<&'static Scope> {
+    BUILT_IN.iter().find(|s| s.managed == managed)
+}
+
 /// The requested scopes the provider offers, in the order asked, without repeats. Unknown
 /// scopes are dropped, as authentik does.
 pub fn granted(requested: &str, offered: &[&str]) -> Vec<String> {
@@ -92,13 +97,13 @@ pub struct Subject<'a> {
     pub entitlements: &'a [String],
 }
 
-/// The claims of the granted scopes (userinfo, and the ID token when the provider includes
-/// them), as authentik's mappings return them.
-pub fn claims(scopes: &[String], who: &Subject<'_>) -> Map<String, Value> {
+/// The claims of the built-in scopes `builtins` (userinfo, and the ID token when the provider
+/// includes them), as authentik's mappings return them.
+pub fn claims(builtins: &[&str], who: &Subject<'_>) -> Map<String, Value> {
     let mut out = Map::new();
     let user = who.user;
-    for scope in scopes {
-        let add = match scope.as_str() {
+    for scope in builtins {
+        let add = match *scope {
             // authentik's mapping says unverified: Ward does not verify addresses either.
             "email" => {
                 json!({ "email": user.email.clone().unwrap_or_default(), "email_verified": false })

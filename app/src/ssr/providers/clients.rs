@@ -5,6 +5,7 @@ use super::edit::SECRET_PURPOSE;
 use super::oauth2::OAuth2Settings;
 use crate::ssr::applications::{self, Application};
 use crate::ssr::crypto::sealed;
+use crate::ssr::oauth2::scopes;
 use crate::ssr::{Error, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -18,9 +19,24 @@ pub struct OAuthClient {
     pub client_secret: String,
     pub settings: OAuth2Settings,
     pub application: Application,
+    /// The scopes it offers (from its scope mappings; Ward's defaults when it names none).
+    pub scopes: Vec<ScopeOffer>,
+}
+
+/// A scope a client offers: its name, its consent text, and the built-in scope whose claims it
+/// gives (None: a custom mapping, no claims until expressions run).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeOffer {
+    pub name: String,
+    pub description: String,
+    pub builtin: Option<&'static str>,
 }
 
 impl OAuthClient {
+    pub fn offers(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s.name == scope)
+    }
+
     pub fn is_public(&self) -> bool {
         self.settings.client_type == "public"
     }
@@ -102,6 +118,35 @@ async fn build(
     let Some(application) = applications::get(pool, app_id).await? else {
         return Ok(None);
     };
+    let mut scopes: Vec<ScopeOffer> = if settings.property_mappings.is_empty() {
+        scopes::BUILT_IN
+            .iter()
+            .filter(|s| scopes::DEFAULT_OFFERED.contains(&s.name))
+            .map(|s| ScopeOffer {
+                name: s.name.into(),
+                description: s.description.into(),
+                builtin: Some(s.name),
+            })
+            .collect()
+    } else {
+        crate::ssr::property_mappings::edit::scope_offers(pool, &settings.property_mappings)
+            .await?
+            .into_iter()
+            .map(|(name, description, builtin)| ScopeOffer {
+                name,
+                description,
+                builtin,
+            })
+            .collect()
+    };
+    // `openid` is always offered, as authentik adds it.
+    if !scopes.iter().any(|s| s.name == scopes::OPENID) {
+        scopes.push(ScopeOffer {
+            name: scopes::OPENID.into(),
+            description: String::new(),
+            builtin: Some(scopes::OPENID),
+        });
+    }
     Ok(Some(OAuthClient {
         provider_id: id,
         provider_name: name,
@@ -109,6 +154,7 @@ async fn build(
         client_secret,
         settings,
         application,
+        scopes,
     }))
 }
 

@@ -121,13 +121,29 @@ async fn references(tx: &mut PgConnection, config: &Json) -> Result<FieldErrors>
             Some(true) => {}
         }
     }
-    // Scope mappings arrive with property mappings; none exist to name yet.
-    if config
+    let named: Vec<String> = config
         .get("property_mappings")
         .and_then(Json::as_array)
-        .is_some_and(|m| !m.is_empty())
-    {
-        errors.insert("property_mappings".into(), "Unknown scope mapping.".into());
+        .map(|m| {
+            m.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !named.is_empty() {
+        let ids: Vec<Uuid> = named.iter().filter_map(|p| p.parse().ok()).collect();
+        let found = sqlx::query_scalar!(
+            "select count(*) as \"n!\" from property_mappings where kind = 'scope' and id = any($1)",
+            &ids
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if ids.len() != named.len() || found != ids.len() as i64 {
+            errors.insert(
+                "property_mappings".into(),
+                "Unknown scope mapping: list scope mappings by their pks.".into(),
+            );
+        }
     }
     Ok(errors)
 }

@@ -2,7 +2,7 @@
 //! stage). Remembered consents (`permanent`, `expiring`) skip the question until new scopes
 //! appear; `always_require` asks every time. Without an authorization to approve it passes.
 use super::{Form, Outcome, Stage, StageCtx};
-use crate::ssr::oauth2::{consents, scopes};
+use crate::ssr::oauth2::consents;
 use crate::ssr::{Result, sessions};
 use crate::types::flow::{Challenge, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -79,9 +79,9 @@ impl Stage for Consent {
         // A first consent lists what is asked; a remembered one shows what it covers and, apart,
         // what is new.
         let (permissions, additional) = if kept.is_empty() {
-            (scopes::described(&new), Vec::new())
+            (auth.described(&new), Vec::new())
         } else {
-            (scopes::described(&kept), scopes::described(&new))
+            (auth.described(&kept), auth.described(&new))
         };
         Ok(Outcome::Show(
             Challenge::Consent {

@@ -461,6 +461,13 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
                 application_name: app.name.clone(),
                 application_slug: app.slug.clone(),
                 scopes: req.scopes.clone(),
+                descriptions: req
+                    .client
+                    .scopes
+                    .iter()
+                    .filter(|o| !o.description.is_empty() && req.scopes.contains(&o.name))
+                    .map(|o| (o.name.clone(), o.description.clone()))
+                    .collect(),
                 force_consent: req.prompt.iter().any(|v| v == "consent"),
                 request: request_id.clone(),
             }),

@@ -52,10 +52,21 @@ pub fn sub(client: &OAuthClient, person: &Person, install_id: Uuid) -> String {
     }
 }
 
-/// The claims the granted scopes give (userinfo; the tokens when the provider includes them).
-pub fn scope_claims(scopes: &[String], person: &Person) -> Map<String, Value> {
+/// The claims the granted scopes give (userinfo; the tokens when the provider includes them),
+/// through the client's scope mappings.
+pub fn scope_claims(
+    client: &OAuthClient,
+    scopes: &[String],
+    person: &Person,
+) -> Map<String, Value> {
+    let builtins: Vec<&str> = client
+        .scopes
+        .iter()
+        .filter(|o| scopes.contains(&o.name))
+        .filter_map(|o| o.builtin)
+        .collect();
     scopes::claims(
-        scopes,
+        &builtins,
         &Subject {
             user: &person.user,
             groups: &person.groups,

@@ -16,7 +16,6 @@ mod userinfo;
 use app::ssr::AppState;
 use app::ssr::client::{self, ClientInfo};
 use app::ssr::flows::executor::{Cookies, Env};
-use app::ssr::oauth2::scopes;
 use app::ssr::providers::clients::OAuthClient;
 use app::ssr::stages::user_login::duration_secs;
 use axum::Router;
@@ -131,8 +130,8 @@ pub fn issuer(origin: &str, client: &OAuthClient) -> String {
 }
 
 /// The scopes a client offers.
-pub fn offered_scopes(_client: &OAuthClient) -> Vec<&'static str> {
-    scopes::DEFAULT_OFFERED.to_vec()
+pub fn offered_scopes(client: &OAuthClient) -> Vec<&str> {
+    client.scopes.iter().map(|s| s.name.as_str()).collect()
 }
 
 /// Seconds of one of the provider's validity settings (checked when saved; `default` if not).

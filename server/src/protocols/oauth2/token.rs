@@ -333,7 +333,7 @@ async fn mint(
         session: m.session,
         nonce: m.nonce,
     };
-    let scope_claims = claims::scope_claims(m.scopes, &person);
+    let scope_claims = claims::scope_claims(client, m.scopes, &person);
     let extra = client
         .settings
         .include_claims_in_id_token

@@ -6,6 +6,7 @@ use super::grants;
 use super::token::payload;
 use app::ssr::AppState;
 use app::ssr::oauth2::scopes::OPENID;
+use app::ssr::providers::clients;
 use app::ssr::users;
 use axum::Json;
 use axum::body::Bytes;
@@ -65,6 +66,10 @@ pub async fn handle(
         let user = users::get(&state.pool, found.user_id)
             .await?
             .ok_or_else(invalid)?;
+        let client =
+            clients::by_client_id(&state.pool, &state.settings.secret_key, &found.client_id)
+                .await?
+                .ok_or_else(invalid)?;
         let person = claims::person(&state.pool, user).await?;
         let stored = payload(&token).unwrap_or_default();
         let mut out = Map::new();
@@ -72,7 +77,7 @@ pub async fn handle(
             "sub".into(),
             stored.get("sub").cloned().unwrap_or(Value::Null),
         );
-        out.extend(claims::scope_claims(&found.scopes, &person));
+        out.extend(claims::scope_claims(&client, &found.scopes, &person));
         if let Some(n) = stored.get("nonce") {
             out.insert("nonce".into(), n.clone());
         }

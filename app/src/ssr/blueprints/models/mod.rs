@@ -41,11 +41,13 @@ mod group;
 mod mfa_device;
 mod policy;
 mod policy_binding;
+mod property_mapping;
 mod provider;
 mod stage;
 mod user;
 
 use crate::ssr::policies::KINDS as POLICY_KINDS;
+use crate::ssr::property_mappings::KINDS as MAPPING_KINDS;
 use crate::ssr::providers::KINDS as PROVIDER_KINDS;
 use crate::ssr::stages::KINDS;
 
@@ -101,6 +103,12 @@ pub fn by_name(name: &str) -> Option<&'static (dyn Model + Sync)> {
                 .find(|k| k.model == name)
                 .map(|k| k as &(dyn Model + Sync))
         })
+        .or_else(|| {
+            MAPPING_KINDS
+                .iter()
+                .find(|k| k.model == name)
+                .map(|k| k as &(dyn Model + Sync))
+        })
 }
 
 pub fn names() -> Vec<&'static str> {
@@ -110,6 +118,7 @@ pub fn names() -> Vec<&'static str> {
         .chain(KINDS.iter().map(|k| k.model))
         .chain(POLICY_KINDS.iter().map(|k| k.model))
         .chain(PROVIDER_KINDS.iter().map(|k| k.model))
+        .chain(MAPPING_KINDS.iter().map(|k| k.model))
         .collect()
 }
 
