@@ -23,6 +23,7 @@ mod login;
 mod mfa;
 mod mfa_flows;
 mod oauth2_consent;
+mod oauth2_device;
 mod oauth2_oidc;
 mod oauth2_refusals;
 mod observability;

@@ -3,6 +3,7 @@
 mod authorize;
 mod claims;
 mod client_auth;
+mod device;
 mod discovery;
 mod end_session;
 mod errors;
@@ -31,6 +32,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(authorize::PATH, get(authorize_get).post(authorize_post))
         .route("/application/o/token/", post(token::handle))
+        .route("/application/o/device/", post(device::authorize))
+        .route("/device", get(device::entry))
         .route(
             "/application/o/userinfo/",
             get(userinfo::handle).post(userinfo::handle),

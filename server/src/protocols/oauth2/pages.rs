@@ -43,7 +43,15 @@ pub fn error(state: &AppState, status: StatusCode, title: &str, message: &str) -
         escape(title),
         escape(message)
     );
-    (status, Html(page(state, title, &body, None))).into_response()
+    page_response(state, status, title, &body)
+}
+
+/// A page of Ward's with `body` (already escaped HTML), never cached.
+pub fn page_response(state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
+    let mut res = (status, Html(page(state, title, body, None))).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 /// Posts `params` to `to` (OAuth 2.0 Form Post Response Mode).

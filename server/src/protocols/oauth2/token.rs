@@ -31,7 +31,7 @@ fn form(body: &[u8]) -> OAuthResult<Form> {
 }
 
 /// A JSON answer or an RFC 6749 error, never cached.
-fn respond(answer: OAuthResult<Value>) -> Response {
+pub fn respond(answer: OAuthResult<Value>) -> Response {
     no_store(match answer {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
@@ -62,7 +62,8 @@ pub async fn handle(
             "authorization_code" => code_grant(&ep, &headers, &form).await,
             "refresh_token" => refresh_grant(&ep, &headers, &form).await,
             "client_credentials" => client_credentials(&ep, &headers, &form).await,
-            "password" | "urn:ietf:params:oauth:grant-type:device_code" | "implicit" => {
+            super::device::GRANT => device_grant(&ep, &headers, &form).await,
+            "password" | "implicit" => {
                 Err(OAuthError::unauthorized_client(format!(
                     "This client may not use the {grant} grant."
                 )))
@@ -277,6 +278,51 @@ async fn client_credentials(
             family: Uuid::new_v4(),
             nonce: None,
             with_refresh: false,
+        },
+    )
+    .await
+}
+
+/// The device grant (RFC 8628 §3.4): the device's poll; tokens once its user approved it.
+async fn device_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAuthResult<Value> {
+    let client = authenticate(ep, headers, form, true).await?;
+    if !client.allows_grant(super::device::GRANT) {
+        return Err(OAuthError::unauthorized_client(
+            "This client may not use the device grant.",
+        ));
+    }
+    let code = param(form, "device_code")
+        .ok_or_else(|| OAuthError::invalid_request("The request has no device_code."))?;
+    let super::device::Poll::Approved {
+        user,
+        session,
+        scopes,
+    } = super::device::poll(ep, &client, code).await?;
+    let gone =
+        || OAuthError::invalid_grant("The user or the session that approved the device is gone.");
+    let user = users::get(ep.pool, user)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(gone)?;
+    let login = match session {
+        Some(s) => Some(grants::login_session(ep.pool, s).await?.ok_or_else(gone)?),
+        None => None,
+    };
+    may_use(ep, &client, &user).await?;
+    let with_refresh =
+        scopes.iter().any(|s| s == OFFLINE_ACCESS) && client.allows_grant("refresh_token");
+    mint(
+        ep,
+        &client,
+        user,
+        Mint {
+            scopes: &scopes,
+            session,
+            login: login.as_ref(),
+            code: None,
+            family: Uuid::new_v4(),
+            nonce: None,
+            with_refresh,
         },
     )
     .await
