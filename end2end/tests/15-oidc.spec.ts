@@ -58,5 +58,5 @@ test("launch an app from My applications, consent, land signed in; revoke the co
   await expect(row).toContainText("Email address");
   await row.getByRole("button", { name: "Revoke" }).click();
   await expect(row).toHaveCount(0);
-  await expect(page.locator("#consents")).toContainText("No application has your consent.");
+  await expect(page.locator("#consents")).toContainText("No application has consent.");
 });

@@ -2,6 +2,7 @@
 pub mod admin_shell;
 pub mod chart;
 pub mod confirm;
+pub mod consent_list;
 pub mod device_list;
 pub mod field;
 pub mod flow_card;

@@ -21,6 +21,7 @@ mod property_mappings;
 mod providers;
 mod stages;
 mod tokens;
+mod user_consent;
 mod users;
 
 pub use auth::{Admin, Caller};
@@ -81,6 +82,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/core/applications/{slug}/check_access/",
             get(applications::check_access),
+        )
+        .route("/core/user_consent/", get(user_consent::list))
+        .route(
+            "/core/user_consent/{id}/",
+            get(user_consent::get).delete(user_consent::delete),
         )
         .route(
             "/core/tokens/",
@@ -178,6 +184,7 @@ pub fn router() -> Router<AppState> {
         applications::get_application, applications::put_application,
         applications::patch_application, applications::delete_application,
         applications::check_access,
+        user_consent::list, user_consent::get, user_consent::delete,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::put_token, tokens::patch_token, tokens::delete_token,
         tokens::view_key,
         certs::list_certs, certs::import_cert, certs::generate_cert, certs::get_cert,

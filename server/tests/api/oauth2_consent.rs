@@ -209,3 +209,56 @@ async fn applications_take_a_provider_and_the_library_lists_what_users_may_open(
     assert_eq!(library[1]["launch_url"], "https://wiki.example.com/");
     assert_eq!(library[1]["group"], "Docs");
 }
+
+#[tokio::test]
+async fn the_rest_api_lists_and_deletes_consents_superusers_all_users_their_own() {
+    let app = spawn_api().await;
+    app.create_user("alice", "alice password 123").await;
+    let consent = json!({ "authorization_flow": flow_pk(&app, CONSENT_FLOW).await });
+    let id = oauth_app(&app, "notes", consent).await;
+    let browser = app.new_browser();
+    browser.login("alice", "alice password 123").await;
+    open(&browser, &authorize_url(&app, &id, "openid email"))
+        .await
+        .expect("asked");
+    accept(&browser).await;
+    let all = app
+        .admin_api(Method::GET, "/core/user_consent/", None)
+        .await;
+    assert_eq!(
+        all["results"].as_array().expect("results").len(),
+        1,
+        "{all}"
+    );
+    let c = &all["results"][0];
+    assert_eq!(c["user"]["username"], "alice");
+    assert_eq!(c["application"]["slug"], "notes");
+    assert_eq!(c["permissions"], "openid email");
+    assert_eq!(c["expiring"], true);
+    // Another user sees none of it and cannot delete it.
+    let (_, bob_token) = app.user_with_token("bob").await;
+    let (status, mine) = app
+        .api(Method::GET, "/core/user_consent/", Some(&bob_token), None)
+        .await;
+    assert_eq!(
+        (status, mine["results"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+    let path = format!("/core/user_consent/{}/", c["pk"].as_str().expect("pk"));
+    let (status, _) = app.api(Method::DELETE, &path, Some(&bob_token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &path,
+            Some(crate::helpers::ADMIN_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        open(&browser, &authorize_url(&app, &id, "openid email"))
+            .await
+            .is_some()
+    );
+}

@@ -1,3 +1,4 @@
+//! Superusers: a user's MFA devices and the consents they gave applications.
 use crate::types::mfa::DeviceRow;
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -43,4 +44,35 @@ pub async fn admin_remove_user_mfa(user: String, id: Option<String>) -> Result<(
         return Err(public(crate::ssr::Error::NotFound));
     }
     Ok(())
+}
+
+/// Superusers only: the consents a user gave applications.
+#[server(prefix = "/-/fn", endpoint = "admin/users/consents", input = Json)]
+pub async fn admin_user_consents(
+    user: String,
+) -> Result<Vec<crate::types::library::ConsentRow>, ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    req.require_admin().await?;
+    let user = parse_id(&user)?;
+    crate::ssr::oauth2::consents::rows(&req.state.pool, user)
+        .await
+        .map_err(public)
+}
+
+/// Superusers only: revokes one of a user's consents (the application asks again).
+#[server(prefix = "/-/fn", endpoint = "admin/users/consents/revoke", input = Json)]
+pub async fn admin_revoke_user_consent(user: String, id: String) -> Result<(), ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    req.require_admin().await?;
+    let (user, id) = (parse_id(&user)?, parse_id(&id)?);
+    if crate::ssr::oauth2::consents::revoke(&req.state.pool, user, id)
+        .await
+        .map_err(public)?
+    {
+        Ok(())
+    } else {
+        Err(public(crate::ssr::Error::NotFound))
+    }
 }

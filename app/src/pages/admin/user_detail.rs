@@ -1,6 +1,8 @@
 //! Admin → Users → one user: edit, groups, password, recovery link, delete, sessions, events.
 use crate::api::admin::events::admin_list_events;
-use crate::api::admin::mfa::{AdminRemoveUserMfa, admin_user_mfa};
+use crate::api::admin::mfa::{
+    AdminRemoveUserMfa, AdminRevokeUserConsent, admin_user_consents, admin_user_mfa,
+};
 use crate::api::admin::sessions::{AdminRevokeSession, admin_list_sessions};
 use crate::api::admin::users::{
     AdminDeleteUser, AdminRecoveryLink, AdminSetPassword, AdminUpdateUser, admin_group_options,
@@ -8,6 +10,7 @@ use crate::api::admin::users::{
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
+use crate::components::consent_list::ConsentList;
 use crate::components::device_list::DeviceList;
 use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
@@ -122,6 +125,7 @@ fn UserEditor(detail: UserDetail, all_groups: Vec<GroupRef>) -> impl IntoView {
                 <RecoveryPanel id=id.clone()/>
                 <MfaPanel id=id.clone()/>
                 <SessionsPanel id=id.clone()/>
+                <ConsentsPanel id=id.clone()/>
                 <EventsPanel username=detail.row.username.clone()/>
             </div>
         </div>
@@ -223,6 +227,30 @@ fn SessionsPanel(id: String) -> impl IntoView {
         <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 class="font-semibold">"Sessions"</h2>
             <SessionList sessions revoke button="Revoke"/>
+        </section>
+    }
+}
+
+/// The applications the user consented to, each revocable.
+#[component]
+fn ConsentsPanel(id: String) -> impl IntoView {
+    let revoke = ServerAction::<AdminRevokeUserConsent>::new();
+    let user = id.clone();
+    let consents = Resource::new(
+        move || (revoke.version().get(), id.clone()),
+        |(_, user)| admin_user_consents(user),
+    );
+    on_done(*revoke, "Consent revoked.");
+    let revoke = Callback::new(move |consent| {
+        revoke.dispatch(AdminRevokeUserConsent {
+            user: user.clone(),
+            id: consent,
+        });
+    });
+    view! {
+        <section id="user-consents" class="space-y-2 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="font-semibold">"Application consents"</h2>
+            <ConsentList consents revoke/>
         </section>
     }
 }

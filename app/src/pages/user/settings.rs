@@ -4,9 +4,10 @@ use crate::api::portal::{
     MyChangePassword, MyRemoveMfaDevice, MyRenameMfaDevice, MyRevokeConsent, MyRevokeSession,
     MyUpdateProfile, my_consents, my_events, my_mfa_devices, my_profile_rules, my_sessions,
 };
+use crate::components::consent_list::ConsentList;
 use crate::components::device_list::DeviceList;
 use crate::components::form::{on_done, on_saved};
-use crate::components::inputs::{BUTTON_CLASS, SECONDARY_CLASS, TextInput};
+use crate::components::inputs::{BUTTON_CLASS, TextInput};
 use crate::components::layout::TopBar;
 use crate::components::session_list::SessionList;
 use crate::components::toast::{ToastHost, error_text};
@@ -170,35 +171,13 @@ fn Consents() -> impl IntoView {
     let revoke = ServerAction::<MyRevokeConsent>::new();
     let consents = Resource::new(move || revoke.version().get(), |_| my_consents());
     on_done(*revoke, "Consent revoked.");
+    let revoke = Callback::new(move |id| {
+        revoke.dispatch(MyRevokeConsent { id });
+    });
     view! {
         <section class=CARD id="consents">
             <h2 class="font-semibold">"Application consents"</h2>
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match consents.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"No application has your consent."</p> }.into_any(),
-                        Ok(rows) => view! {
-                            <ul class="divide-y divide-slate-100 text-sm dark:divide-slate-800">
-                                {rows.into_iter().map(|c| {
-                                    let id = c.id.clone();
-                                    let name = c.application.clone();
-                                    let until = if c.expires.is_empty() { "until revoked".to_string() } else { format!("until {}", c.expires.replace('T', " ").chars().take(16).collect::<String>()) };
-                                    view! {
-                                        <li class="flex flex-wrap items-center justify-between gap-2 py-2" data-consent=name>
-                                            <span class="min-w-0">
-                                                <span class="font-medium">{c.application}</span>
-                                                {format!(" · {} · {}", if c.permissions.is_empty() { "sign-in only".to_string() } else { c.permissions.join(", ") }, until)}
-                                            </span>
-                                            <button type="button" class=SECONDARY_CLASS on:click=move |_| { revoke.dispatch(MyRevokeConsent { id: id.clone() }); }>"Revoke"</button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p role="alert" class="text-sm text-red-600">{error_text(&e)}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <ConsentList consents revoke/>
         </section>
     }
 }

@@ -114,3 +114,36 @@ pub async fn rows(
         })
         .collect())
 }
+
+/// A consent with whom and what it concerns, for the REST API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsentRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub user_name: String,
+    pub application_id: Uuid,
+    pub application_slug: String,
+    pub application_name: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Every consent still valid (of `user` when given), oldest first.
+pub async fn records(db: impl PgExecutor<'_>, user: Option<Uuid>) -> Result<Vec<ConsentRecord>> {
+    Ok(sqlx::query_as!(
+        ConsentRecord,
+        r#"select c.id, u.id as user_id, u.username::text as "username!", u.name as user_name,
+                  a.id as application_id, a.slug as application_slug, a.name as application_name,
+                  c.scopes, c.expires_at
+             from oauth2_consents c
+             join users u on u.id = c.user_id
+             join applications a on a.id = c.application_id
+            where ($1::uuid is null or c.user_id = $1)
+              and (c.expires_at is null or c.expires_at > now())
+            order by c.created_at, c.id"#,
+        user
+    )
+    .fetch_all(db)
+    .await?)
+}

@@ -63,11 +63,9 @@ pub async fn handle(
             "refresh_token" => refresh_grant(&ep, &headers, &form).await,
             "client_credentials" => client_credentials(&ep, &headers, &form).await,
             super::device::GRANT => device_grant(&ep, &headers, &form).await,
-            "password" | "implicit" => {
-                Err(OAuthError::unauthorized_client(format!(
-                    "This client may not use the {grant} grant."
-                )))
-            }
+            "password" | "implicit" => Err(OAuthError::unauthorized_client(format!(
+                "This client may not use the {grant} grant."
+            ))),
             other => Err(OAuthError::new(
                 "unsupported_grant_type",
                 format!("The grant type {other} is not supported."),
