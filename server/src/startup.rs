@@ -88,6 +88,7 @@ impl Application {
                 data_dir: config.data_dir.clone(),
                 blueprint_dirs: blueprint_dirs.clone(),
             }),
+            oauth2: Arc::default(),
         };
         if system::setup_open(&state.pool).await? {
             let port = listener.local_addr()?.port();
@@ -136,6 +137,10 @@ impl Application {
                 .with_email(self.state.settings.email.clone());
             tokio::spawn(worker.run())
         });
+        let caches = tokio::spawn(app::ssr::oauth2::cache::listen(
+            self.state.pool.clone(),
+            self.state.oauth2.clone(),
+        ));
         let blueprints = self.blueprints.map(|(dirs, every)| {
             let pool = self.state.pool.clone();
             let key = self.state.settings.secret_key.clone();
@@ -164,6 +169,7 @@ impl Application {
         for task in [worker, metrics, blueprints].into_iter().flatten() {
             task.abort();
         }
+        caches.abort();
         if let Some(pg) = self.embedded {
             pg.stop().await?;
         }

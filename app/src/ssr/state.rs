@@ -10,6 +10,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
+    /// This process's OAuth2 caches (clients, live tokens), dropped on every change.
+    pub oauth2: Arc<crate::ssr::oauth2::cache::Caches>,
 }
 
 /// Runtime settings the domain needs (a subset of the server's config).

@@ -1,6 +1,7 @@
 //! OAuth2 / OpenID Connect, the parts the flow engine and the portal share with the protocol
 //! endpoints (`server/src/protocols/oauth2/`): the authorization a flow is asked to approve,
 //! the scopes Ward offers, and the consents users gave.
+pub mod cache;
 pub mod consents;
 pub mod scopes;
 

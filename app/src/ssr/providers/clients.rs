@@ -203,3 +203,42 @@ pub async fn service_account(pool: &PgPool, client: &OAuthClient) -> Result<Uuid
     .await?
     .ok_or_else(|| Error::internal(format!("{username} exists and is not a service account")))
 }
+
+/// `by_client_id` through this process's cache (clients change rarely, and every change
+/// clears it).
+pub async fn cached(
+    state: &crate::ssr::AppState,
+    client_id: &str,
+) -> Result<Option<std::sync::Arc<OAuthClient>>> {
+    if let Some(hit) = state.oauth2.client(client_id) {
+        return Ok(hit);
+    }
+    let found = by_client_id(&state.pool, &state.settings.secret_key, client_id)
+        .await?
+        .map(std::sync::Arc::new);
+    state.oauth2.put_client(client_id, found.clone());
+    Ok(found)
+}
+
+/// `install_id`, read once per process.
+pub async fn cached_install_id(state: &crate::ssr::AppState) -> Result<Uuid> {
+    if let Some(id) = state.oauth2.install_id() {
+        return Ok(id);
+    }
+    let id = install_id(&state.pool).await?;
+    state.oauth2.put_install_id(id);
+    Ok(id)
+}
+
+/// `service_account` through this process's cache.
+pub async fn cached_service_account(
+    state: &crate::ssr::AppState,
+    client: &OAuthClient,
+) -> Result<Uuid> {
+    if let Some(id) = state.oauth2.service_account(client.provider_id) {
+        return Ok(id);
+    }
+    let id = service_account(&state.pool, client).await?;
+    state.oauth2.put_service_account(client.provider_id, id);
+    Ok(id)
+}

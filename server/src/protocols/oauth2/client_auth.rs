@@ -9,6 +9,7 @@ use app::ssr::throttle::{self, Attempt, Verdict};
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// The client id and secret the request carries.
@@ -78,10 +79,10 @@ pub async fn authenticate(
     headers: &HeaderMap,
     form: &BTreeMap<String, String>,
     public_ok: bool,
-) -> OAuthResult<OAuthClient> {
+) -> OAuthResult<Arc<OAuthClient>> {
     let creds = credentials(headers, form)?
         .ok_or_else(|| OAuthError::invalid_client("The request names no client."))?;
-    let found = clients::by_client_id(ep.pool, ep.secret_key, &creds.client_id).await?;
+    let found = clients::cached(ep.state, &creds.client_id).await?;
     let attempt = Attempt {
         username: &creds.client_id,
         ip: ep.client.ip,

@@ -258,7 +258,7 @@ async fn client_credentials(
     }
     let offered = super::offered_scopes(&client);
     let scopes = app::ssr::oauth2::scopes::granted(param(form, "scope").unwrap_or(""), &offered);
-    let account = clients::service_account(ep.pool, &client).await?;
+    let account = clients::cached_service_account(ep.state, &client).await?;
     let user = users::get(ep.pool, account)
         .await?
         .filter(|u| u.is_active)
@@ -363,7 +363,7 @@ async fn mint(
     m: Mint<'_>,
 ) -> OAuthResult<Value> {
     let signer = keys::signer(ep.pool, ep.secret_key, client).await?;
-    let install = clients::install_id(ep.pool).await?;
+    let install = clients::cached_install_id(ep.state).await?;
     let person = claims::person(ep.pool, user).await?;
     let sub = claims::sub(client, &person, install);
     let issuer = super::issuer(&ep.origin, client);

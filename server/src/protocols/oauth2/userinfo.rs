@@ -66,10 +66,9 @@ pub async fn handle(
         let user = users::get(&state.pool, found.user_id)
             .await?
             .ok_or_else(invalid)?;
-        let client =
-            clients::by_client_id(&state.pool, &state.settings.secret_key, &found.client_id)
-                .await?
-                .ok_or_else(invalid)?;
+        let client = clients::cached(&state, &found.client_id)
+            .await?
+            .ok_or_else(invalid)?;
         let person = claims::person(&state.pool, user).await?;
         let stored = payload(&token).unwrap_or_default();
         let mut out = Map::new();
