@@ -294,7 +294,12 @@ async fn implicit_hybrid_and_password_grants_are_off_by_default() {
             ],
         );
         let back = authorize_as(&browser, &url, "alice", "alice password 123").await;
-        assert_eq!(query(&back)["error"], "unauthorized_client", "{rt}: {back}");
+        // Errors of these response types go in the fragment, as their answers would.
+        let f: HashMap<String, String> =
+            url::form_urlencoded::parse(back.fragment().unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        assert_eq!(f["error"], "unauthorized_client", "{rt}: {back}");
     }
     let (status, body) = token(
         &app,
@@ -492,4 +497,103 @@ async fn client_credentials_sign_in_as_the_clients_service_account() {
         (StatusCode::UNAUTHORIZED, Some("invalid_client")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn implicit_and_hybrid_answer_in_the_fragment_when_a_provider_allows_them() {
+    let app = spawn_api().await;
+    app.create_user("alice", "alice password 123").await;
+    let id = oauth_app(
+        &app,
+        "legacy",
+        json!({ "grant_types": ["authorization_code", "implicit", "hybrid"] }),
+    )
+    .await;
+    let browser = app.new_browser();
+    let fragment = |u: &url::Url| -> HashMap<String, String> {
+        url::form_urlencoded::parse(u.fragment().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect()
+    };
+    // Implicit: tokens in the fragment, never in the query; the ID token carries the nonce.
+    let url = authorize_url(
+        &app,
+        &[
+            ("client_id", &id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "id_token token"),
+            ("scope", "openid email"),
+            ("nonce", "n-1"),
+            ("state", "s1"),
+        ],
+    );
+    let back = authorize_as(&browser, &url, "alice", "alice password 123").await;
+    assert!(back.query().is_none(), "{back}");
+    let f = fragment(&back);
+    assert_eq!(
+        (f["state"].as_str(), f["token_type"].as_str()),
+        ("s1", "Bearer")
+    );
+    assert_eq!(f["iss"], app.url("/application/o/legacy/"));
+    let claims = server::protocols::oauth2::payload(&f["id_token"]).expect("id token");
+    assert_eq!(claims["nonce"], "n-1");
+    assert!(claims["at_hash"].is_string());
+    let res = app
+        .client
+        .get(app.url("/application/o/userinfo/"))
+        .bearer_auth(&f["access_token"])
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(res.status(), StatusCode::OK);
+    // An ID token needs a nonce from the authorization endpoint.
+    let url = authorize_url(
+        &app,
+        &[
+            ("client_id", &id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "id_token"),
+            ("scope", "openid"),
+            ("state", "s2"),
+        ],
+    );
+    let back = authorize_as(&browser, &url, "alice", "alice password 123").await;
+    assert_eq!(fragment(&back)["error"], "invalid_request", "{back}");
+    // Hybrid: a code and an ID token whose c_hash binds them.
+    let url = authorize_url(
+        &app,
+        &[
+            ("client_id", &id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code id_token"),
+            ("scope", "openid"),
+            ("nonce", "n-3"),
+            ("state", "s3"),
+        ],
+    );
+    let back = authorize_as(&browser, &url, "alice", "alice password 123").await;
+    let f = fragment(&back);
+    let claims = server::protocols::oauth2::payload(&f["id_token"]).expect("id token");
+    let c_hash = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(&Sha256::digest(f["code"].as_bytes())[..16]);
+    assert_eq!(claims["c_hash"], c_hash.as_str());
+    // Tokens are never put in a query string.
+    let url = authorize_url(
+        &app,
+        &[
+            ("client_id", &id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "id_token token"),
+            ("response_mode", "query"),
+            ("scope", "openid"),
+            ("nonce", "n"),
+            ("state", "s4"),
+        ],
+    );
+    let back = authorize_as(&browser, &url, "alice", "alice password 123").await;
+    assert!(
+        back.query().is_none_or(|q| !q.contains("access_token")),
+        "{back}"
+    );
+    assert_eq!(query(&back)["error"], "invalid_request", "{back}");
 }

@@ -30,6 +30,9 @@ pub struct Request {
     pub redirect_uri: String,
     pub state: Option<String>,
     pub form_post: bool,
+    /// Implicit and hybrid answers go in the fragment.
+    pub fragment: bool,
+    pub response: ResponseType,
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
@@ -44,7 +47,45 @@ pub struct Back {
     pub redirect_uri: String,
     pub state: Option<String>,
     pub form_post: bool,
+    pub fragment: bool,
     pub issuer: String,
+}
+
+/// What the client asked to get back (OAuth 2.0 Multiple Response Types): a code, an ID token,
+/// an access token, in any order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResponseType {
+    pub code: bool,
+    pub id_token: bool,
+    pub token: bool,
+}
+
+impl ResponseType {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut r = Self::default();
+        for part in raw.split(' ').filter(|p| !p.is_empty()) {
+            let seen = match part {
+                "code" => &mut r.code,
+                "id_token" => &mut r.id_token,
+                "token" => &mut r.token,
+                _ => return None,
+            };
+            if *seen {
+                return None;
+            }
+            *seen = true;
+        }
+        (r.code || r.id_token || r.token).then_some(r)
+    }
+
+    /// The grant type a provider must allow for it.
+    pub fn grant(self) -> &'static str {
+        match (self.code, self.id_token || self.token) {
+            (true, false) => "authorization_code",
+            (false, _) => "implicit",
+            (true, true) => "hybrid",
+        }
+    }
 }
 
 /// A failure to report: on Ward's page, or to the client.
@@ -122,55 +163,53 @@ pub async fn check(
     let issuer = issuer(&ep.origin, &client);
     let state = p.get("state").cloned();
     let form_post = get("response_mode") == Some("form_post");
+    let response = get("response_type").map(ResponseType::parse);
+    let fragment = !form_post
+        && matches!(response, Some(Some(r)) if r.id_token || r.token)
+        && get("response_mode") != Some("query");
     let back = Some(Back {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
         form_post,
+        fragment,
         issuer: issuer.clone(),
     });
     let fail = |f: Failure| (back.clone(), f);
-    match get("response_mode") {
-        None | Some("query" | "form_post") => {}
-        Some(other) => {
-            return Err(fail(client_err(
-                "invalid_request",
-                format!("Response mode {other} is not supported: use query or form_post."),
-            )));
-        }
-    }
-    match get("response_type") {
-        Some("code") => {
-            if !client.allows_grant("authorization_code") {
-                return Err(fail(client_err(
-                    "unauthorized_client",
-                    "This client may not use the authorization code grant.",
-                )));
-            }
-        }
-        Some("id_token" | "id_token token" | "token") => {
-            return Err(fail(client_err(
-                "unauthorized_client",
-                "The implicit flow is off for this client: use response_type=code with PKCE.",
-            )));
-        }
-        Some("code id_token" | "code token" | "code id_token token") => {
-            return Err(fail(client_err(
-                "unauthorized_client",
-                "The hybrid flow is off for this client: use response_type=code with PKCE.",
-            )));
-        }
-        Some(other) => {
-            return Err(fail(client_err(
-                "unsupported_response_type",
-                format!("Response type {other} is not supported."),
-            )));
-        }
+    let response = match response {
         None => {
             return Err(fail(client_err(
                 "invalid_request",
                 "The request has no response_type.",
             )));
         }
+        Some(None) => {
+            return Err(fail(client_err(
+                "unsupported_response_type",
+                "Response types are code, id_token and token (and their combinations).",
+            )));
+        }
+        Some(Some(r)) => r,
+    };
+    match get("response_mode") {
+        None | Some("form_post" | "fragment") => {}
+        // Tokens never travel in a query string (OAuth 2.0 Multiple Response Types §3).
+        Some("query") if !(response.id_token || response.token) => {}
+        Some(other) => {
+            return Err(fail(client_err(
+                "invalid_request",
+                format!("Response mode {other} cannot be used with this response type."),
+            )));
+        }
+    }
+    if !client.allows_grant(response.grant()) {
+        let msg = match response.grant() {
+            "implicit" => {
+                "The implicit flow is off for this client: use response_type=code with PKCE."
+            }
+            "hybrid" => "The hybrid flow is off for this client: use response_type=code with PKCE.",
+            _ => "This client may not use the authorization code grant.",
+        };
+        return Err(fail(client_err("unauthorized_client", msg)));
     }
     if p.contains_key("request") {
         return Err(fail(client_err(
@@ -248,6 +287,19 @@ pub async fn check(
         })?),
     };
     let nonce = get("nonce").map(str::to_string);
+    if response.id_token && !scopes.iter().any(|s| s == scopes::OPENID) {
+        return Err(fail(client_err(
+            "invalid_scope",
+            "An ID token needs the openid scope.",
+        )));
+    }
+    // OIDC Core §3.2.2.1: implicit and hybrid requests that return an ID token carry a nonce.
+    if response.id_token && nonce.is_none() {
+        return Err(fail(client_err(
+            "invalid_request",
+            "A nonce is required when an ID token is returned from the authorization endpoint.",
+        )));
+    }
     if nonce.as_deref().is_some_and(|n| n.len() > 1024)
         || state.as_deref().is_some_and(|s| s.len() > 4096)
     {
@@ -261,6 +313,8 @@ pub async fn check(
         redirect_uri,
         state,
         form_post,
+        fragment,
+        response,
         scopes,
         nonce,
         code_challenge,
@@ -274,7 +328,7 @@ pub async fn check(
 pub fn to_client(
     ep: &Endpoint<'_>,
     redirect_uri: &str,
-    form_post: bool,
+    (form_post, fragment): (bool, bool),
     mut params: Vec<(&'static str, String)>,
     state: Option<&str>,
     issuer: &str,
@@ -295,7 +349,12 @@ pub fn to_client(
             "The redirect URI is not a URL.",
         );
     };
-    {
+    if fragment {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
+        url.set_fragment(Some(&encoded));
+    } else {
         let mut q = url.query_pairs_mut();
         for (k, v) in &params {
             q.append_pair(k, v);
@@ -310,7 +369,7 @@ fn failure(ep: &Endpoint<'_>, back: Option<Back>, f: Failure) -> Response {
         (Failure::Client(e), Some(b)) => to_client(
             ep,
             &b.redirect_uri,
-            b.form_post,
+            (b.form_post, b.fragment),
             vec![
                 ("error", e.error.to_string()),
                 ("error_description", e.description),
@@ -364,6 +423,7 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
         redirect_uri: req.redirect_uri.clone(),
         state: req.state.clone(),
         form_post: req.form_post,
+        fragment: req.fragment,
         issuer: req.issuer.clone(),
     });
     let refuse = |error: &'static str, msg: &str| failure(ep, back.clone(), client_err(error, msg));
@@ -505,20 +565,63 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
         }
     }
     session.remove::<String>(REAUTH_KEY).await?;
-    let code = grants::create_code(
-        ep.pool,
-        &grants::NewCode {
-            provider: req.client.provider_id,
-            user: user.id,
-            session: handle,
-            redirect_uri: &req.redirect_uri,
-            scopes: &req.scopes,
-            nonce: req.nonce.as_deref(),
-            code_challenge: req.code_challenge.as_deref(),
-            ttl_secs: super::validity(&req.client.settings.access_code_validity, 60),
-        },
-    )
-    .await?;
+    let mut params: Vec<(&'static str, String)> = Vec::new();
+    let code = match req.response.code {
+        false => None,
+        true => Some(
+            grants::create_code(
+                ep.pool,
+                &grants::NewCode {
+                    provider: req.client.provider_id,
+                    user: user.id,
+                    session: handle,
+                    redirect_uri: &req.redirect_uri,
+                    scopes: &req.scopes,
+                    nonce: req.nonce.as_deref(),
+                    code_challenge: req.code_challenge.as_deref(),
+                    ttl_secs: super::validity(&req.client.settings.access_code_validity, 60),
+                },
+            )
+            .await?,
+        ),
+    };
+    if req.response.id_token || req.response.token {
+        // Implicit and hybrid (only when the provider allows them): tokens in the fragment.
+        let login = match handle {
+            Some(h) => grants::login_session(ep.pool, h).await?,
+            None => None,
+        };
+        let tokens = super::token::front_channel(
+            ep,
+            &req.client,
+            user.clone(),
+            &req.scopes,
+            handle,
+            login.as_ref(),
+            req.nonce.as_deref(),
+            code.as_deref(),
+        )
+        .await;
+        let tokens = match tokens {
+            Ok(t) => t,
+            Err(e) => return Ok(refuse(e.error, &e.description)),
+        };
+        for (key, wanted) in [
+            ("access_token", req.response.token),
+            ("id_token", req.response.id_token),
+        ] {
+            if let Some(v) = tokens.get(key).and_then(|v| v.as_str()).filter(|_| wanted) {
+                params.push((key, v.to_string()));
+            }
+        }
+        if req.response.token {
+            params.push(("token_type", "Bearer".into()));
+            params.push(("expires_in", tokens["expires_in"].to_string()));
+        }
+    }
+    if let Some(code) = code {
+        params.insert(0, ("code", code));
+    }
     events::record(
         ep.pool,
         NewEvent {
@@ -532,8 +635,8 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
     Ok(to_client(
         ep,
         &req.redirect_uri,
-        req.form_post,
-        vec![("code", code)],
+        (req.form_post, req.fragment),
+        params,
         req.state.as_deref(),
         &req.issuer,
     ))

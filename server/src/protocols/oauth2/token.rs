@@ -159,6 +159,7 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
         &client,
         user,
         Mint {
+            code_hash: None,
             scopes: &code.scopes,
             session: code.session_id,
             login: login.as_ref(),
@@ -230,6 +231,7 @@ async fn refresh_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> O
         &client,
         user,
         Mint {
+            code_hash: None,
             scopes: &scopes,
             session: old.session_id,
             login: login.as_ref(),
@@ -269,6 +271,7 @@ async fn client_credentials(
         &client,
         user,
         Mint {
+            code_hash: None,
             scopes: &scopes,
             session: None,
             login: None,
@@ -314,6 +317,7 @@ async fn device_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OA
         &client,
         user,
         Mint {
+            code_hash: None,
             scopes: &scopes,
             session,
             login: login.as_ref(),
@@ -345,6 +349,8 @@ async fn may_use(ep: &Endpoint<'_>, client: &OAuthClient, user: &users::User) ->
 }
 
 struct Mint<'a> {
+    /// `c_hash` of the code issued beside the ID token (hybrid flow).
+    code_hash: Option<String>,
     scopes: &'a [String],
     session: Option<Uuid>,
     login: Option<&'a grants::LoginSession>,
@@ -411,6 +417,9 @@ async fn mint(
     if m.scopes.iter().any(|s| s == OPENID) {
         let mut id = id_claims;
         id.insert("at_hash".into(), json!(claims::half_hash(&access)));
+        if let Some(c) = m.code_hash {
+            id.insert("c_hash".into(), json!(c));
+        }
         out.insert("id_token".into(), json!(signer.sign(&Value::Object(id))?));
     }
     if m.with_refresh {
@@ -433,6 +442,37 @@ async fn mint(
         out.insert("refresh_token".into(), json!(refresh));
     }
     Ok(Value::Object(out))
+}
+
+/// Tokens for the implicit and hybrid flows, issued at the authorization endpoint (only for
+/// providers that allow them): the token response, whose fields the caller picks.
+#[allow(clippy::too_many_arguments)]
+pub async fn front_channel(
+    ep: &Endpoint<'_>,
+    client: &OAuthClient,
+    user: users::User,
+    scopes: &[String],
+    session: Option<Uuid>,
+    login: Option<&grants::LoginSession>,
+    nonce: Option<&str>,
+    code: Option<&str>,
+) -> OAuthResult<Value> {
+    mint(
+        ep,
+        client,
+        user,
+        Mint {
+            code_hash: code.map(claims::half_hash),
+            scopes,
+            session,
+            login,
+            code: None,
+            family: Uuid::new_v4(),
+            nonce,
+            with_refresh: false,
+        },
+    )
+    .await
 }
 
 /// The payload of a JWT Ward issued (found in the database, so not verified again).
