@@ -143,6 +143,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/if/admin/events/") view={Lazy::<AdminEventsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/sessions/") view={Lazy::<AdminSessionsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/tokens/") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/core/providers/") view={Lazy::<AdminProvidersRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/brands/") view={Lazy::<AdminBrandsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/certificates/") view={Lazy::<AdminCertsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/blueprints/") view={Lazy::<AdminBlueprintsRoute>::new()} ssr=SsrMode::Async/>
@@ -171,6 +172,7 @@ pub enum Page {
     AdminEvents,
     AdminSessions,
     AdminTokens,
+    AdminProviders,
     AdminBrands,
     AdminCerts,
     AdminBlueprints,
@@ -200,6 +202,7 @@ fn admin_page(page: Page) -> AnyView {
         Page::AdminEvents => view! { <events::AdminEvents/> }.into_any(),
         Page::AdminSessions => view! { <sessions::AdminSessions/> }.into_any(),
         Page::AdminTokens => view! { <tokens::AdminTokens/> }.into_any(),
+        Page::AdminProviders => view! { <providers::AdminProviders/> }.into_any(),
         Page::AdminBrands => view! { <brands::AdminBrands/> }.into_any(),
         Page::AdminCerts => view! { <certs::AdminCerts/> }.into_any(),
         Page::AdminBlueprints => view! { <blueprints::AdminBlueprints/> }.into_any(),
@@ -286,6 +289,12 @@ lazy_page!(
     admin_page,
     __preload_admin_page,
     Page::AdminTokens
+);
+lazy_page!(
+    AdminProvidersRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminProviders
 );
 lazy_page!(
     AdminBrandsRoute,

@@ -7,6 +7,22 @@ import { ADMIN, createUser, hydrated, login } from "./helpers";
 // and can be revoked.
 const PASSWORD = "oidc-user-password-1";
 
+test("the admin's providers page lists the provider, shows its secret and warns of old grants", async ({ page }) => {
+  await login(page, ADMIN.username, ADMIN.password);
+  await expect(page).toHaveURL(/\/if\/user\/$/);
+  await page.goto("/if/admin/core/providers/");
+  await hydrated(page);
+  const row = page.locator('#providers li[data-provider="e2e-rp"]');
+  await expect(row).toContainText("E2E Relying Party");
+  await row.getByRole("button", { name: "View secret" }).click();
+  await expect(page.locator("#provider-secret")).toHaveValue(/.{20,}/);
+  await row.getByRole("button", { name: "Edit" }).click();
+  await expect(page.locator("#provider-name")).toHaveValue("e2e-rp");
+  await expect(page.locator("#provider-grant-warning")).toHaveCount(0);
+  await page.locator('input[data-grant="implicit"]').check();
+  await expect(page.locator("#provider-grant-warning")).toBeVisible();
+});
+
 test("launch an app from My applications, consent, land signed in; revoke the consent", async ({ browser }) => {
   const admin = await (await browser.newContext()).newPage();
   await login(admin, ADMIN.username, ADMIN.password);

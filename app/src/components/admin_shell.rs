@@ -7,13 +7,14 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// Sections: (label, link). Only what is built is listed.
-const NAV: [(&str, &str); 11] = [
+const NAV: [(&str, &str); 12] = [
     ("Dashboard", "/if/admin/"),
     ("Events", "/if/admin/events/"),
     ("Users", "/if/admin/users/"),
     ("Groups", "/if/admin/groups/"),
     ("Sessions", "/if/admin/sessions/"),
     ("Tokens", "/if/admin/tokens/"),
+    ("Providers", "/if/admin/core/providers/"),
     ("Brands", "/if/admin/system/brands/"),
     ("Certificates", "/if/admin/system/certificates/"),
     ("Blueprints", "/if/admin/system/blueprints/"),

@@ -177,3 +177,64 @@ async fn wrong_provider_settings_are_field_errors() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_admin_screen_saves_oauth2_providers_and_shows_the_secret_once_recorded() {
+    let app = spawn_api().await;
+    let admin = app.new_browser();
+    admin.login("akadmin", crate::helpers::ADMIN_PASSWORD).await;
+    let choices = admin.ok_fn("admin/providers/choices", json!({})).await;
+    let flow = choices["flows"]
+        .as_array()
+        .expect("flows")
+        .iter()
+        .find(|f| f[1] == "default-provider-authorization-implicit-consent")
+        .expect("implicit consent flow")[0]
+        .clone();
+    let form = json!({
+        "name": "Grafana", "client_type": "confidential", "client_id": "",
+        "redirect_uris": "https://grafana.example.com/login/generic_oauth\nregex:https://.*\\.example\\.com/cb",
+        "authorization_flow": flow, "signing_key": "", "grant_types": ["authorization_code"],
+        "sub_mode": "user_email", "include_claims_in_id_token": true,
+    });
+    let saved = admin
+        .ok_fn("admin/providers/save", json!({ "id": null, "form": form }))
+        .await;
+    let id = saved["Ok"].as_str().expect("saved").to_string();
+    let rows = admin.ok_fn("admin/providers/list", json!({})).await;
+    let row = &rows[0];
+    assert_eq!(row["name"], "Grafana");
+    assert_eq!(row["application"], "", "not assigned yet");
+    assert_eq!(row["form"]["sub_mode"], "user_email");
+    assert_eq!(row["form"]["redirect_uris"], form["redirect_uris"]);
+    let provider = app
+        .admin_api(Method::GET, &format!("/providers/oauth2/{id}/"), None)
+        .await;
+    assert_eq!(provider["redirect_uris"][1]["matching_mode"], "regex");
+    assert_eq!(
+        provider["invalidation_flow"].as_str().map(str::len),
+        Some(36)
+    );
+    // A bad redirect URI is a message beside the field, nothing saved.
+    let mut bad = form.clone();
+    bad["redirect_uris"] = json!("javascript:alert(1)");
+    let refused = admin
+        .ok_fn("admin/providers/save", json!({ "id": id, "form": bad }))
+        .await;
+    assert!(refused["Invalid"]["redirect_uris"].is_string(), "{refused}");
+    // The secret is shown again on request, and that is recorded.
+    let secret = admin
+        .ok_fn("admin/providers/secret", json!({ "id": id }))
+        .await;
+    assert_eq!(secret.as_str().map(str::len), Some(128));
+    let views = app.events("secret_view").await;
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].2["provider"], id.as_str());
+    admin
+        .ok_fn("admin/providers/delete", json!({ "id": id }))
+        .await;
+    assert_eq!(
+        admin.ok_fn("admin/providers/list", json!({})).await,
+        json!([])
+    );
+}

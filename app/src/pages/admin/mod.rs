@@ -4,6 +4,7 @@ pub mod certs;
 pub mod dashboard;
 pub mod events;
 pub mod groups;
+pub mod providers;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;

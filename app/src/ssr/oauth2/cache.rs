@@ -1,8 +1,10 @@
 //! Per-process caches for the OAuth2 endpoints: clients by client id (with their application,
-//! scopes and opened secret), client-credentials service accounts and the installation id.
-//! Tokens are not cached: revocation must hold at once. Any change that can affect a client
-//! (providers, applications, mappings, keys, deleted users) is announced by database triggers on
-//! the `ward_oauth2` channel; every process listening drops its caches. An entry also expires
+//! scopes and opened secret), live tokens by digest (for introspection and userinfo only: the
+//! grants always read the database), client-credentials service accounts and the installation
+//! id. Ward's own revocations clear the token cache before they answer; any change in the
+//! database that can affect an entry (providers, applications, mappings, keys, token revocation
+//! or rotation, deleted sessions, deactivated or deleted users) is announced by triggers on the
+//! `ward_oauth2` channel, and every process listening drops its caches. An entry also expires
 //! after a short time, so a missed notice costs seconds, not forever.
 use crate::ssr::providers::clients::OAuthClient;
 use std::collections::HashMap;
@@ -15,6 +17,31 @@ const CHANNEL: &str = "ward_oauth2";
 const KEEP: Duration = Duration::from_secs(30);
 /// A cache grows no larger than this; when full, it starts over.
 const MAX: usize = 50_000;
+
+/// A live access or refresh token as the database had it.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub id: Uuid,
+    pub kind: String,
+    pub provider_id: Uuid,
+    pub client_id: String,
+    pub user_id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub family: Uuid,
+    pub scopes: Vec<String>,
+    pub expires_at: time::OffsetDateTime,
+    pub created_at: time::OffsetDateTime,
+    /// When the login session behind it ends (None: no session, or no end).
+    pub session_expires_at: Option<time::OffsetDateTime>,
+}
+
+impl LiveToken {
+    /// Still usable now (a cached entry may outlive the token's or its session's end).
+    pub fn is_live(&self) -> bool {
+        let now = time::OffsetDateTime::now_utc();
+        self.expires_at > now && self.session_expires_at.is_none_or(|s| s > now)
+    }
+}
 
 struct Ttl<K, V> {
     map: Mutex<HashMap<K, (Instant, V)>>,
@@ -53,6 +80,7 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
 /// The caches of one Ward process (one database).
 pub struct Caches {
     clients: Ttl<String, Option<Arc<OAuthClient>>>,
+    tokens: Ttl<Vec<u8>, Arc<LiveToken>>,
     service_accounts: Ttl<Uuid, Uuid>,
     install_id: OnceLock<Uuid>,
 }
@@ -61,6 +89,7 @@ impl Default for Caches {
     fn default() -> Self {
         Self {
             clients: Ttl::new(),
+            tokens: Ttl::new(),
             service_accounts: Ttl::new(),
             install_id: OnceLock::new(),
         }
@@ -75,6 +104,20 @@ impl Caches {
 
     pub fn put_client(&self, client_id: &str, client: Option<Arc<OAuthClient>>) {
         self.clients.put(client_id.to_string(), client);
+    }
+
+    /// A live token looked up before, by digest.
+    pub fn token(&self, digest: &[u8]) -> Option<Arc<LiveToken>> {
+        self.tokens.get(&digest.to_vec()).filter(|t| t.is_live())
+    }
+
+    pub fn put_token(&self, digest: Vec<u8>, token: Arc<LiveToken>) {
+        self.tokens.put(digest, token);
+    }
+
+    /// Drops every cached token (after a revocation, before answering).
+    pub fn clear_tokens(&self) {
+        self.tokens.clear();
     }
 
     pub fn service_account(&self, provider: Uuid) -> Option<Uuid> {
@@ -93,9 +136,10 @@ impl Caches {
         let _ = self.install_id.set(id);
     }
 
-    /// Drops every cached client.
+    /// Drops every cached client and token.
     pub fn clear(&self) {
         self.clients.clear();
+        self.tokens.clear();
         self.service_accounts.clear();
     }
 }

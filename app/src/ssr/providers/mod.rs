@@ -1,6 +1,7 @@
 //! Providers (authentik's): how an application signs people in. Each type is one file with its
 //! settings under authentik's field names, a kind in the typed registry (`ssr/typed.rs`) as
 //! stages and policies are; `edit` is the admin side, shared by the REST API.
+pub mod admin;
 pub mod clients;
 pub mod edit;
 pub mod oauth2;

@@ -156,6 +156,7 @@ async fn run(
         )
         .execute(ep.pool)
         .await?;
+        ep.state.oauth2.clear_tokens();
     }
     let done = after.clone().unwrap_or_else(|| "/if/user/".into());
     if user.is_none() {

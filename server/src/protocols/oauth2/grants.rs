@@ -77,7 +77,8 @@ pub enum Taken {
 }
 
 /// Takes `code` for `provider` (once).
-pub async fn take_code(pool: &PgPool, code: &str, provider: Uuid) -> Result<Taken> {
+pub async fn take_code(state: &app::ssr::AppState, code: &str, provider: Uuid) -> Result<Taken> {
+    let pool = &state.pool;
     let hash = digest(code);
     let row = sqlx::query_as!(
         Code,
@@ -108,6 +109,7 @@ pub async fn take_code(pool: &PgPool, code: &str, provider: Uuid) -> Result<Take
     )
     .execute(pool)
     .await?;
+    state.oauth2.clear_tokens();
     Ok(Taken::Reused)
 }
 
@@ -163,25 +165,14 @@ pub async fn store_token(pool: &PgPool, t: &NewToken<'_>) -> Result<()> {
 }
 
 /// A live token: not expired, revoked or (refresh) used, its session alive, its user active.
-#[derive(Debug, Clone)]
-pub struct Token {
-    pub id: Uuid,
-    pub kind: String,
-    pub provider_id: Uuid,
-    pub client_id: String,
-    pub user_id: Uuid,
-    pub session_id: Option<Uuid>,
-    pub family: Uuid,
-    pub scopes: Vec<String>,
-    pub expires_at: OffsetDateTime,
-    pub created_at: OffsetDateTime,
-}
+pub use app::ssr::oauth2::cache::LiveToken as Token;
 
 pub async fn live(pool: &PgPool, token: &str) -> Result<Option<Token>> {
     Ok(sqlx::query_as!(
         Token,
         r#"select t.id, t.kind, t.provider_id, p.client_id as "client_id!", t.user_id,
-                  t.session_id, t.family, t.scopes, t.expires_at, t.created_at
+                  t.session_id, t.family, t.scopes, t.expires_at, t.created_at,
+                  s.expires_at as "session_expires_at?"
              from oauth2_tokens t
              join providers p on p.id = t.provider_id
              join users u on u.id = t.user_id
@@ -195,15 +186,50 @@ pub async fn live(pool: &PgPool, token: &str) -> Result<Option<Token>> {
     .await?)
 }
 
+/// `live` for the read-only endpoints (introspection, userinfo), through this process's cache.
+/// The grants never use it: they always read the database.
+pub async fn live_cached(
+    state: &app::ssr::AppState,
+    token: &str,
+) -> Result<Option<std::sync::Arc<Token>>> {
+    let hash = digest(token);
+    if let Some(t) = state.oauth2.token(&hash) {
+        return Ok(Some(t));
+    }
+    let found = live(&state.pool, token).await?.map(std::sync::Arc::new);
+    if let Some(t) = &found {
+        state.oauth2.put_token(hash, t.clone());
+    }
+    Ok(found)
+}
+
 pub enum Refreshed {
-    Fresh(Token),
+    Fresh(Box<Token>),
     /// Used before: its family is now revoked.
     Reused,
     Invalid,
 }
 
 /// Uses a refresh token of `provider` (once).
-pub async fn use_refresh(pool: &PgPool, token: &str, provider: Uuid) -> Result<Refreshed> {
+pub async fn use_refresh(
+    state: &app::ssr::AppState,
+    token: &str,
+    provider: Uuid,
+) -> Result<Refreshed> {
+    let pool = &state.pool;
+    // A used refresh token is no longer live: no process may still call it so.
+    let refreshed = use_refresh_in(state, pool, token, provider).await;
+    state.oauth2.clear_tokens();
+    refreshed
+}
+
+async fn use_refresh_in(
+    state: &app::ssr::AppState,
+    pool: &PgPool,
+    token: &str,
+    provider: Uuid,
+) -> Result<Refreshed> {
+    let _ = state;
     let Some(found) = live(pool, token).await? else {
         let hash = digest(token);
         let reused = sqlx::query_scalar!(
@@ -236,7 +262,7 @@ pub async fn use_refresh(pool: &PgPool, token: &str, provider: Uuid) -> Result<R
         revoke_family(pool, found.family).await?;
         return Ok(Refreshed::Reused);
     }
-    Ok(Refreshed::Fresh(found))
+    Ok(Refreshed::Fresh(Box::new(found)))
 }
 
 pub async fn revoke_family(pool: &PgPool, family: Uuid) -> Result<()> {
@@ -251,7 +277,13 @@ pub async fn revoke_family(pool: &PgPool, family: Uuid) -> Result<()> {
 
 /// Revokes a token of `provider` (RFC 7009): a refresh token with its whole family, an access
 /// token alone. Unknown tokens are no error.
-pub async fn revoke(pool: &PgPool, token: &str, provider: Uuid) -> Result<()> {
+pub async fn revoke(state: &app::ssr::AppState, token: &str, provider: Uuid) -> Result<()> {
+    let done = revoke_in(&state.pool, token, provider).await;
+    state.oauth2.clear_tokens();
+    done
+}
+
+async fn revoke_in(pool: &PgPool, token: &str, provider: Uuid) -> Result<()> {
     let row = sqlx::query!(
         "select id, kind, family from oauth2_tokens where token_hash = $1 and provider_id = $2",
         digest(token),

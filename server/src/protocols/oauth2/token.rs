@@ -117,7 +117,7 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
             "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
         )
     };
-    let code = match grants::take_code(ep.pool, code, client.provider_id).await? {
+    let code = match grants::take_code(ep.state, code, client.provider_id).await? {
         Taken::Fresh(c) => c,
         Taken::Reused => {
             super::event_refused(
@@ -181,7 +181,7 @@ async fn refresh_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> O
     }
     let token = param(form, "refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("The request has no refresh_token."))?;
-    let old = match grants::use_refresh(ep.pool, token, client.provider_id).await? {
+    let old = match grants::use_refresh(ep.state, token, client.provider_id).await? {
         Refreshed::Fresh(t) => t,
         Refreshed::Reused => {
             super::event_refused(
@@ -501,7 +501,7 @@ pub async fn introspect(
         let Some(token) = param(&form, "token") else {
             return Ok(inactive);
         };
-        let Some(found) = grants::live(ep.pool, token).await? else {
+        let Some(found) = grants::live_cached(ep.state, token).await? else {
             return Ok(inactive);
         };
         if found.provider_id != client.provider_id {
@@ -544,7 +544,7 @@ pub async fn revoke(
         let client = authenticate(&ep, &headers, &form, true).await?;
         let token = param(&form, "token")
             .ok_or_else(|| OAuthError::invalid_request("The request has no token."))?;
-        grants::revoke(ep.pool, token, client.provider_id).await?;
+        grants::revoke(ep.state, token, client.provider_id).await?;
         Ok::<_, OAuthError>(json!({}))
     };
     respond(answer.await)

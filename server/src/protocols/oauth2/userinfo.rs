@@ -51,7 +51,7 @@ pub async fn handle(
                 "The access token is invalid, expired or revoked.",
             )
         };
-        let found = grants::live(&state.pool, &token)
+        let found = grants::live_cached(&state, &token)
             .await?
             .ok_or_else(invalid)?;
         if found.kind != "access" {

@@ -1,0 +1,39 @@
+//! The admin screen's view of providers.
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderRow {
+    pub id: String,
+    pub name: String,
+    pub verbose_name: String,
+    pub client_id: String,
+    /// The application it serves, if any.
+    pub application: String,
+    /// The form to edit it with (OAuth2 providers).
+    pub form: OAuth2Form,
+}
+
+/// An OAuth2 provider's essential settings as the admin form edits them; the rest keep their
+/// values (or authentik's defaults) and are set through the REST API or blueprints.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OAuth2Form {
+    pub name: String,
+    pub client_type: String,
+    pub client_id: String,
+    /// One per line; `regex:` before a pattern matches by anchored regex.
+    pub redirect_uris: String,
+    /// A flow's pk.
+    pub authorization_flow: String,
+    /// A certificate-key pair's pk, or empty for HS256 with the client secret.
+    pub signing_key: String,
+    pub grant_types: Vec<String>,
+    pub sub_mode: String,
+    pub include_claims_in_id_token: bool,
+}
+
+/// What the form's pickers offer: (pk, label).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderChoices {
+    pub flows: Vec<(String, String)>,
+    pub keys: Vec<(String, String)>,
+}
