@@ -26,6 +26,19 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
             "admin/users/mfa/remove",
             json!({ "user": nobody, "id": null }),
         ),
+        ("admin/users/consents", json!({ "user": nobody })),
+        (
+            "admin/users/consents/revoke",
+            json!({ "user": nobody, "id": nobody }),
+        ),
+        ("admin/providers/list", json!({})),
+        ("admin/providers/choices", json!({})),
+        (
+            "admin/providers/save",
+            json!({ "id": null, "form": { "name": "p-perm", "client_type": "public", "client_id": "", "redirect_uris": "", "authorization_flow": "", "signing_key": "", "grant_types": [], "sub_mode": "hashed_user_id", "include_claims_in_id_token": true } }),
+        ),
+        ("admin/providers/secret", json!({ "id": nobody })),
+        ("admin/providers/delete", json!({ "id": nobody })),
         ("admin/groups/options", json!({})),
         ("admin/groups/list", json!({})),
         (

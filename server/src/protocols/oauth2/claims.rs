@@ -38,6 +38,32 @@ pub async fn person(pool: &PgPool, user: User) -> Result<Person> {
     })
 }
 
+/// The user with this id, with their groups and UPN, if they exist and are active (one query:
+/// every grant reads it).
+pub async fn active_person(pool: &PgPool, id: uuid::Uuid) -> Result<Option<Person>> {
+    let row = sqlx::query!(
+        r#"select u.id, u.username::text as "username!", u.email::text as email, u.name,
+                  coalesce(array(select g.name from groups g join group_members m on m.group_id = g.id
+                                  where m.user_id = u.id order by g.name), '{}') as "groups!",
+                  u.attributes->>'upn' as upn
+             from users u where u.id = $1 and u.is_active"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| Person {
+        user: User {
+            id: r.id,
+            username: r.username,
+            email: r.email,
+            name: r.name,
+            is_active: true,
+        },
+        groups: r.groups,
+        upn: r.upn,
+    }))
+}
+
 /// The user's id for this client, by its `sub_mode` (default: a digest of the user and this
 /// installation, different from every other installation's).
 pub fn sub(client: &OAuthClient, person: &Person, install_id: Uuid) -> String {

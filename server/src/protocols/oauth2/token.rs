@@ -139,9 +139,8 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
     }
     pkce_ok(code.code_challenge.as_deref(), param(form, "code_verifier"))
         .map_err(OAuthError::invalid_grant)?;
-    let user = users::get(ep.pool, code.user_id)
+    let user = claims::active_person(ep.pool, code.user_id)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(invalid)?;
     let login = match code.session_id {
         Some(s) => Some(
@@ -151,7 +150,7 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
         ),
         None => None,
     };
-    may_use(ep, &client, &user).await?;
+    may_use(ep, &client, &user.user).await?;
     let with_refresh =
         code.scopes.iter().any(|s| s == OFFLINE_ACCESS) && client.allows_grant("refresh_token");
     mint(
@@ -217,15 +216,14 @@ async fn refresh_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> O
         }
     };
     let gone = || OAuthError::invalid_grant("The user or the session behind this grant is gone.");
-    let user = users::get(ep.pool, old.user_id)
+    let user = claims::active_person(ep.pool, old.user_id)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(gone)?;
     let login = match old.session_id {
         Some(s) => Some(grants::login_session(ep.pool, s).await?.ok_or_else(gone)?),
         None => None,
     };
-    may_use(ep, &client, &user).await?;
+    may_use(ep, &client, &user.user).await?;
     mint(
         ep,
         &client,
@@ -261,11 +259,10 @@ async fn client_credentials(
     let offered = super::offered_scopes(&client);
     let scopes = app::ssr::oauth2::scopes::granted(param(form, "scope").unwrap_or(""), &offered);
     let account = clients::cached_service_account(ep.state, &client).await?;
-    let user = users::get(ep.pool, account)
+    let user = claims::active_person(ep.pool, account)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(|| OAuthError::invalid_grant("The client's service account is deactivated."))?;
-    may_use(ep, &client, &user).await?;
+    may_use(ep, &client, &user.user).await?;
     mint(
         ep,
         &client,
@@ -301,15 +298,14 @@ async fn device_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OA
     } = super::device::poll(ep, &client, code).await?;
     let gone =
         || OAuthError::invalid_grant("The user or the session that approved the device is gone.");
-    let user = users::get(ep.pool, user)
+    let user = claims::active_person(ep.pool, user)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(gone)?;
     let login = match session {
         Some(s) => Some(grants::login_session(ep.pool, s).await?.ok_or_else(gone)?),
         None => None,
     };
-    may_use(ep, &client, &user).await?;
+    may_use(ep, &client, &user.user).await?;
     let with_refresh =
         scopes.iter().any(|s| s == OFFLINE_ACCESS) && client.allows_grant("refresh_token");
     mint(
@@ -365,12 +361,11 @@ struct Mint<'a> {
 async fn mint(
     ep: &Endpoint<'_>,
     client: &OAuthClient,
-    user: users::User,
+    person: claims::Person,
     m: Mint<'_>,
 ) -> OAuthResult<Value> {
     let signer = keys::signer(ep.pool, ep.secret_key, client).await?;
     let install = clients::cached_install_id(ep.state).await?;
-    let person = claims::person(ep.pool, user).await?;
     let sub = claims::sub(client, &person, install);
     let issuer = super::issuer(&ep.origin, client);
     let access_ttl = super::validity(&client.settings.access_token_validity, 3600);
@@ -457,10 +452,11 @@ pub async fn front_channel(
     nonce: Option<&str>,
     code: Option<&str>,
 ) -> OAuthResult<Value> {
+    let person = claims::person(ep.pool, user).await?;
     mint(
         ep,
         client,
-        user,
+        person,
         Mint {
             code_hash: code.map(claims::half_hash),
             scopes,
