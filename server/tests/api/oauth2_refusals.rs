@@ -597,3 +597,52 @@ async fn implicit_and_hybrid_answer_in_the_fragment_when_a_provider_allows_them(
     );
     assert_eq!(query(&back)["error"], "invalid_request", "{back}");
 }
+
+#[tokio::test]
+async fn prompt_login_and_max_age_make_the_user_sign_in_again_once() {
+    let (app, id, browser) = setup().await;
+    browser.login("alice", "alice password 123").await;
+    let first = sqlx::query_scalar::<_, uuid::Uuid>("select id from user_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .expect("session");
+    for extra in [("prompt", "login"), ("max_age", "0")] {
+        let url = authorize_url(
+            &app,
+            &[
+                ("client_id", &id),
+                ("redirect_uri", REDIRECT),
+                ("response_type", "code"),
+                ("scope", "openid"),
+                ("state", "s"),
+                extra,
+            ],
+        );
+        // Signed in, yet sent to the login pages; signing in again leads back with a code.
+        let back = authorize_as(&browser, &url, "alice", "alice password 123").await;
+        assert!(query(&back).contains_key("code"), "{extra:?}: {back}");
+    }
+    let sessions: Vec<uuid::Uuid> = sqlx::query_scalar("select id from user_sessions")
+        .fetch_all(&app.pool)
+        .await
+        .expect("sessions");
+    assert!(
+        !sessions.contains(&first),
+        "the old session was ended: {sessions:?}"
+    );
+    // prompt=none cannot ask for that.
+    let url = authorize_url(
+        &app,
+        &[
+            ("client_id", &id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("state", "s"),
+            ("prompt", "none login"),
+        ],
+    );
+    let res = browser.client.get(&url).send().await.expect("authorize");
+    let back = url::Url::parse(res.headers()["location"].to_str().expect("loc")).expect("url");
+    assert_eq!(query(&back)["error"], "invalid_request");
+}
