@@ -7,12 +7,29 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 
-pub async fn attach(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
+/// Machine-to-machine OAuth2 endpoints: no page, no brand (they answer thousands of requests a
+/// second, each one a database round trip less).
+const WITHOUT_BRAND: [&str; 5] = [
+    "/application/o/token/",
+    "/application/o/introspect/",
+    "/application/o/revoke/",
+    "/application/o/userinfo/",
+    "/application/o/device/",
+];
+
+/// Whether a request's answer can depend on its brand (pages, flows, the API's brand objects).
+fn needs_brand(path: &str) -> bool {
     let static_file = ["/pkg/", "/media/", "/-/health/", "/favicon"]
         .iter()
         .any(|p| path.starts_with(p));
-    if !static_file {
+    let machine = WITHOUT_BRAND.contains(&path)
+        || (path.starts_with("/application/o/")
+            && (path.ends_with("/jwks/") || path.ends_with("/.well-known/openid-configuration")));
+    !(static_file || machine)
+}
+
+pub async fn attach(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if needs_brand(req.uri().path()) {
         let host = req
             .headers()
             .get(header::HOST)
@@ -30,4 +47,29 @@ pub async fn attach(State(state): State<AppState>, mut req: Request, next: Next)
         req.extensions_mut().insert(brand);
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_brand;
+
+    #[test]
+    fn pages_and_flows_get_a_brand_token_endpoints_do_not() {
+        for path in [
+            "/if/flow/default-authentication-flow/",
+            "/application/o/authorize/",
+            "/device",
+            "/api/v3/core/brands/",
+        ] {
+            assert!(needs_brand(path), "{path}");
+        }
+        for path in [
+            "/application/o/token/",
+            "/application/o/introspect/",
+            "/application/o/app/jwks/",
+            "/pkg/x.js",
+        ] {
+            assert!(!needs_brand(path), "{path}");
+        }
+    }
 }
