@@ -659,3 +659,42 @@ async fn to_login(
     let sep = if query.is_empty() { "" } else { "&" };
     Ok(crate::guards::found(&format!("/if/flow/{flow}/?{query}{sep}next={next}")).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn response_types_are_sets_of_code_id_token_and_token() {
+        let r = ResponseType::parse("id_token code").expect("hybrid");
+        assert!(r.code && r.id_token && !r.token);
+        assert_eq!(r.grant(), "hybrid");
+        assert_eq!(
+            ResponseType::parse("code").map(|r| r.grant()),
+            Some("authorization_code")
+        );
+        assert_eq!(
+            ResponseType::parse("token id_token").map(|r| r.grant()),
+            Some("implicit")
+        );
+        for bad in ["", "code code", "code none", "CODE", "code,token"] {
+            assert_eq!(ResponseType::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_parameter_given_twice_is_refused() {
+        assert!(params("a=1&b=2").is_ok());
+        assert!(params("client_id=a&client_id=b").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn garbage_requests_never_panic(q in ".{0,300}", rt in ".{0,40}") {
+            let _ = params(&q);
+            let _ = ResponseType::parse(&rt);
+            let _ = challenge_ok(&rt);
+        }
+    }
+}
