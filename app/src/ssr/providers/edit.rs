@@ -121,6 +121,12 @@ async fn references(tx: &mut PgConnection, config: &Json) -> Result<FieldErrors>
             Some(true) => {}
         }
     }
+    if let Some(token) = config.get("registration_token").and_then(Json::as_str)
+        && let Some(problem) =
+            crate::ssr::oauth2::registration::token_problem(&mut *tx, token).await?
+    {
+        errors.insert("registration_token".into(), problem.into());
+    }
     let named: Vec<String> = config
         .get("property_mappings")
         .and_then(Json::as_array)

@@ -68,6 +68,14 @@ pub struct OAuth2Settings {
     pub sub_mode: String,
     #[serde(default = "per_provider")]
     pub issuer_mode: String,
+    /// Dynamic client registration (RFC 7591) at `/application/o/<slug>/register/`: off unless
+    /// set. Each registration creates a provider copied from this one, and its application.
+    #[serde(default)]
+    pub dynamic_client_registration: bool,
+    /// The initial access token registrants present as `Authorization: Bearer <key>`: the
+    /// identifier of an API token (`/core/tokens/`) whose owner may use this application.
+    #[serde(default)]
+    pub registration_token: Option<String>,
     #[serde(default)]
     pub jwt_federation_sources: Vec<String>,
     #[serde(default)]
@@ -214,16 +222,29 @@ impl crate::ssr::typed::Settings for OAuth2Settings {
         if !["per_provider", "global"].contains(&self.issuer_mode.as_str()) {
             fail("issuer_mode", "Choose per_provider or global.".into());
         }
-        if !self.jwt_federation_sources.is_empty() || !self.jwt_federation_providers.is_empty() {
-            let field = if self.jwt_federation_sources.is_empty() {
-                "jwt_federation_providers"
-            } else {
-                "jwt_federation_sources"
-            };
+        if !self.jwt_federation_sources.is_empty() {
             fail(
-                field,
-                "Ward has no federation yet; leave this empty.".into(),
+                "jwt_federation_sources",
+                "Ward has no OAuth sources yet; leave this empty.".into(),
             );
+        }
+        // OAuth2 providers whose access tokens this client accepts as JWT assertions.
+        if self.jwt_federation_providers.len() > 100
+            || self
+                .jwt_federation_providers
+                .iter()
+                .any(|p| uuid::Uuid::parse_str(p).is_err())
+        {
+            fail(
+                "jwt_federation_providers",
+                "List at most 100 OAuth2 providers by their pks.".into(),
+            );
+        }
+        if let Some((field, message)) = crate::ssr::oauth2::registration::settings_problem(
+            self.dynamic_client_registration,
+            self.registration_token.as_deref(),
+        ) {
+            fail(field, message);
         }
         if errors.is_empty() && self.property_mappings.iter().any(|m| m.len() > 64) {
             return field_error("property_mappings", "List scope mappings by their pks.");
@@ -281,6 +302,7 @@ mod tests {
                 json!([{ "matching_mode": "fuzzy", "url": "https://a/" }]),
             ),
             ("jwt_federation_sources", json!([FLOW])),
+            ("jwt_federation_providers", json!(["not-a-pk"])),
         ] {
             let mut config = json!({ "authorization_flow": FLOW, "invalidation_flow": FLOW });
             config[field] = value;

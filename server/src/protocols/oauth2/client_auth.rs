@@ -113,6 +113,40 @@ pub async fn authenticate(
     }
 }
 
+/// The client the request names, without its secret: for grants whose credential is another
+/// (a user's app password, a JWT assertion). An unknown client is a failed attempt.
+pub async fn identify(
+    ep: &Endpoint<'_>,
+    headers: &HeaderMap,
+    form: &BTreeMap<String, String>,
+) -> OAuthResult<Arc<OAuthClient>> {
+    let creds = credentials(headers, form)?
+        .ok_or_else(|| OAuthError::invalid_client("The request names no client."))?;
+    // No client id holds a NUL (it cannot be stored), so such a one is never looked up.
+    let id = creds.client_id.replace('\0', "");
+    let found = if id.len() == creds.client_id.len() {
+        clients::cached(ep.state, &id).await?
+    } else {
+        None
+    };
+    if let Some(client) = found {
+        return Ok(client);
+    }
+    let attempt = Attempt {
+        username: &id,
+        ip: ep.client.ip,
+    };
+    if let Verdict::Wait(s) = throttle::check_secret(ep.pool, attempt, false).await? {
+        return Err(OAuthError::invalid_client(format!(
+            "Too many failed attempts. Try again in {s} seconds."
+        )));
+    }
+    super::event_refused(ep, "unknown client", &id).await;
+    Err(OAuthError::invalid_client(
+        "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,7 +46,7 @@ pub fn document(origin: &str, c: &OAuthClient, alg: &str) -> Value {
     if !scopes.contains(&"openid") {
         scopes.push("openid");
     }
-    json!({
+    let mut doc = json!({
         "issuer": issuer(origin, c),
         "authorization_endpoint": o("/application/o/authorize/"),
         "token_endpoint": o("/application/o/token/"),
@@ -73,7 +73,11 @@ pub fn document(origin: &str, c: &OAuthClient, alg: &str) -> Value {
         "claims_parameter_supported": false,
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-    })
+    });
+    if c.settings.dynamic_client_registration {
+        doc["registration_endpoint"] = json!(o(&format!("/application/o/{slug}/register/")));
+    }
+    doc
 }
 
 /// The client of `slug` and its signer, or the answer when there is none (404, or 500 for a

@@ -1,5 +1,6 @@
 //! OAuth2 / OpenID Connect provider endpoints under authentik's paths. Token minting, client
 //! authentication and grants live here once and are shared with the proxy provider.
+mod assertion;
 mod authorize;
 mod claims;
 mod client_auth;
@@ -9,7 +10,9 @@ mod end_session;
 mod errors;
 mod grants;
 mod keys;
+mod machine;
 mod pages;
+mod register;
 mod token;
 pub use token::payload;
 mod userinfo;
@@ -46,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             get(discovery::configuration),
         )
         .route("/application/o/{slug}/jwks/", get(discovery::jwks))
+        .route("/application/o/{slug}/register/", post(register::handle))
         .route(
             "/application/o/{slug}/end-session/",
             get(end_session::handle).post(end_session::handle),

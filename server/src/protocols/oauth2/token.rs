@@ -244,25 +244,24 @@ async fn refresh_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> O
 }
 
 /// Client credentials (RFC 6749 §4.4): the client's own secret signs in as its service
-/// account; no refresh token.
+/// account; a user's app password or a federated JWT as that user (`machine`). No refresh
+/// token.
 async fn client_credentials(
     ep: &Endpoint<'_>,
     headers: &HeaderMap,
     form: &Form,
 ) -> OAuthResult<Value> {
-    let client = authenticate(ep, headers, form, false).await?;
-    if !client.allows_grant("client_credentials") {
-        return Err(OAuthError::unauthorized_client(
-            "This client may not use the client credentials grant.",
-        ));
-    }
+    let signed = super::machine::sign_in(ep, headers, form).await?;
+    let client = signed.client;
     let offered = super::offered_scopes(&client);
     let scopes = app::ssr::oauth2::scopes::granted(param(form, "scope").unwrap_or(""), &offered);
-    let account = clients::cached_service_account(ep.state, &client).await?;
-    let user = claims::active_person(ep.pool, account)
+    let user = claims::active_person(ep.pool, signed.user)
         .await?
-        .ok_or_else(|| OAuthError::invalid_grant("The client's service account is deactivated."))?;
+        .ok_or_else(|| OAuthError::invalid_grant("The user is deactivated."))?;
     may_use(ep, &client, &user.user).await?;
+    if let Some(login) = signed.login {
+        super::machine::record_login(ep, &client, &user.user, login).await;
+    }
     mint(
         ep,
         &client,
