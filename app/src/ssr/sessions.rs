@@ -25,7 +25,8 @@ struct SignedIn {
     handle: Uuid,
 }
 
-/// Signs `user` in: a new session id (no fixation), a tracked session row, then the user.
+/// Signs `user` in: a new session id (no fixation), a tracked session row (with how the sign-in
+/// was proven, OIDC `amr`), then the user.
 /// `duration_secs` None = until the browser closes.
 pub async fn sign_in(
     pool: &PgPool,
@@ -33,18 +34,20 @@ pub async fn sign_in(
     user: Uuid,
     client: &ClientInfo,
     duration_secs: Option<i64>,
+    amr: &[String],
 ) -> Result<()> {
     session.cycle_id().await?;
     let handle = Uuid::new_v4();
     let idle = duration_secs.unwrap_or(DEFAULT_IDLE_SECS);
     sqlx::query!(
-        r#"insert into user_sessions (id, user_id, client_ip, user_agent, expires_at)
-           values ($1, $2, $3, $4, now() + make_interval(secs => $5))"#,
+        r#"insert into user_sessions (id, user_id, client_ip, user_agent, expires_at, amr)
+           values ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)"#,
         handle,
         user,
         ipnetwork::IpNetwork::from(client.ip),
         client.user_agent,
-        idle as f64
+        idle as f64,
+        amr
     )
     .execute(pool)
     .await?;
@@ -67,20 +70,6 @@ pub async fn sign_out(pool: &PgPool, session: &Session) -> Result<()> {
     Ok(())
 }
 
-/// Records how the current sign-in was proven (OIDC `amr`).
-pub async fn set_amr(pool: &PgPool, session: &Session, amr: &[String]) -> Result<()> {
-    if let Some(s) = session.get::<SignedIn>(USER_KEY).await? {
-        sqlx::query!(
-            "update user_sessions set amr = $2 where id = $1",
-            s.handle,
-            amr
-        )
-        .execute(pool)
-        .await?;
-    }
-    Ok(())
-}
-
 /// The id of this browser's tracked session row, if signed in.
 pub async fn handle(session: &Session) -> Result<Option<Uuid>> {
     Ok(session.get::<SignedIn>(USER_KEY).await?.map(|s| s.handle))
@@ -91,9 +80,12 @@ pub async fn current_user(pool: &PgPool, session: &Session) -> Result<Option<use
     let Some(signed) = session.get::<SignedIn>(USER_KEY).await? else {
         return Ok(None);
     };
+    // One round trip: the session row, its staleness and the user (asked several times a request).
     let row = sqlx::query!(
-        r#"select s.last_seen < now() - interval '60 seconds' as "stale!"
-             from user_sessions s
+        r#"select s.last_seen < now() - interval '60 seconds' as "stale!",
+                  u.id, u.username as "username!: String", u.email as "email: String", u.name,
+                  u.is_active
+             from user_sessions s join users u on u.id = s.user_id
             where s.id = $1 and s.user_id = $2 and s.expires_at > now()"#,
         signed.handle,
         signed.user
@@ -116,5 +108,11 @@ pub async fn current_user(pool: &PgPool, session: &Session) -> Result<Option<use
         .execute(pool)
         .await?;
     }
-    Ok(users::get(pool, signed.user).await?.filter(|u| u.is_active))
+    Ok(row.is_active.then_some(users::User {
+        id: row.id,
+        username: row.username,
+        email: row.email,
+        name: row.name,
+        is_active: row.is_active,
+    }))
 }

@@ -83,9 +83,9 @@ impl Stage for UserLogin {
             user.id,
             ctx.client,
             duration_secs(&self.session_duration).unwrap_or(None),
+            &amr(ctx.flow),
         )
         .await?;
-        sessions::set_amr(ctx.pool, ctx.session, &amr(ctx.flow)).await?;
         users::touch_last_login(ctx.pool, user.id).await?;
         events::record(
             ctx.pool,

@@ -198,15 +198,25 @@ async fn failed(pool: &PgPool, attempt: Attempt<'_>) -> Result<()> {
 /// Success clears the username's count (its owner is back); the IP's stays, so an attacker cannot
 /// wipe it by signing in to an account of their own between guesses.
 async fn succeeded(pool: &PgPool, attempt: Attempt<'_>) -> Result<()> {
-    let mut tx = pool.begin().await?;
+    // One statement (atomic, one round trip): every sign-in takes this path.
+    let ip = ipnetwork::IpNetwork::from(attempt.ip.to_canonical());
     sqlx::query!(
-        "delete from throttle_counters where scope = 'username' and key = $1",
+        r#"with cleared as (
+             delete from throttle_counters where scope = 'username' and key = $1
+           )
+           insert into reputation (identifier, ip, score, expires)
+           values ($1, $2, greatest($3::int4, least($4::int4, 1)), now() + interval '1 day')
+           on conflict (identifier, ip) do update set
+             score = greatest($3::int4, least($4::int4, reputation.score + 1)),
+             updated = now(),
+             expires = now() + interval '1 day'"#,
         username_key(attempt.username),
+        ip,
+        reputation::LOWER,
+        reputation::UPPER,
     )
-    .execute(&mut *tx)
+    .execute(pool)
     .await?;
-    reputation::update(&mut tx, attempt, 1).await?;
-    tx.commit().await?;
     Ok(())
 }
 
