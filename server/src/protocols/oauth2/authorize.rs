@@ -439,11 +439,12 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
         return to_login(ep, &req.client, query, &here).await;
     };
     let handle = sessions::handle(session).await?;
-    let login = match handle {
-        Some(h) => grants::login_session(ep.pool, h).await?,
-        None => None,
+    // prompt=login and max_age: sign in again once for this request. The login time is read
+    // only when max_age asks for it.
+    let login = match (req.max_age, handle) {
+        (Some(_), Some(h)) => grants::login_session(ep.pool, h).await?,
+        _ => None,
     };
-    // prompt=login and max_age: sign in again once for this request.
     let too_old = match (req.max_age, &login) {
         (Some(max), Some(l)) => {
             (time::OffsetDateTime::now_utc() - l.auth_time).whole_seconds() > max
