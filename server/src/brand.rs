@@ -1,6 +1,6 @@
 //! Resolves the request's brand once, from its Host, and keeps it in the request extensions
 //! for the guards, the HTML shell and the server fns.
-use app::ssr::{AppState, brands};
+use app::ssr::{AppState, brands, sessions};
 use app::types::brands::Brand;
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -37,16 +37,26 @@ pub async fn attach(State(state): State<AppState>, mut req: Request, next: Next)
             .or_else(|| req.uri().host())
             .unwrap_or_default()
             .to_string();
-        let brand = match brands::resolve(&state.pool, &host).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "could not resolve the brand");
-                Brand::default()
-            }
+        let name = brands::host_name(&host);
+        let brand = match state.oauth2.brand(&name) {
+            Some(b) => Brand::clone(&b),
+            None => match brands::resolve(&state.pool, &name).await {
+                Ok(b) => {
+                    state
+                        .oauth2
+                        .put_brand(&name, std::sync::Arc::new(b.clone()));
+                    b
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not resolve the brand");
+                    Brand::default()
+                }
+            },
         };
         req.extensions_mut().insert(brand);
     }
-    next.run(req).await
+    // The request's handling remembers the signed-in user once found.
+    sessions::remembering(next.run(req)).await
 }
 
 #[cfg(test)]

@@ -188,7 +188,7 @@ async fn pkg(
 /// The whole HTTP surface. Pure: no I/O until a request comes.
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(app::app::App);
-    let sessions = SessionManagerLayer::new(app::ssr::sessions::store(&state.pool))
+    let sessions = SessionManagerLayer::new(app::ssr::session_store::Store::new(&state.pool))
         .with_name("ward_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -13,6 +13,9 @@ pub fn Field(
     #[prop(into, default = String::new())] placeholder: String,
     #[prop(default = true)] required: bool,
     #[prop(default = false)] autofocus: bool,
+    /// The keyboard a phone shows (`numeric` for codes); None: the type's own.
+    #[prop(optional, into)]
+    inputmode: Option<String>,
     error: Option<String>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -41,7 +44,7 @@ pub fn Field(
         <div class="space-y-1">
             <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-300">{label}</label>
             <input id=id type=kind name=format!("fields[{name}]") value=value required=required autofocus=autofocus
-                autocomplete=autocomplete placeholder=placeholder aria-invalid=invalid.to_string()
+                autocomplete=autocomplete placeholder=placeholder inputmode=inputmode aria-invalid=invalid.to_string()
                 aria-describedby=error_id.clone()
                 class=format!("block w-full rounded-md border bg-white px-3 py-2 text-sm shadow-sm outline-none focus:ring-2 dark:bg-slate-900 {border}")/>
             {error.map(|e| view! { <p id=error_id class="text-sm text-red-600 dark:text-red-400">{e}</p> })}

@@ -13,7 +13,7 @@ pub const MAX_CSS: usize = 64 * 1024;
 
 const COLUMNS: &str = "id, domain::text as domain, is_default, title, logo, favicon, background,
     custom_css, primary_color, flow_authentication, flow_invalidation, flow_recovery,
-    flow_user_settings, default_application, footer_links";
+    flow_user_settings, flow_device_code, default_application, footer_links";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -30,6 +30,7 @@ struct Row {
     flow_invalidation: Option<String>,
     flow_recovery: Option<String>,
     flow_user_settings: Option<String>,
+    flow_device_code: Option<String>,
     default_application: String,
     footer_links: Value,
 }
@@ -48,6 +49,7 @@ impl From<Row> for Brand {
                 flow_invalidation: r.flow_invalidation.unwrap_or_default(),
                 flow_recovery: r.flow_recovery.unwrap_or_default(),
                 flow_user_settings: r.flow_user_settings.unwrap_or_default(),
+                flow_device_code: r.flow_device_code.unwrap_or_default(),
                 default_application: r.default_application,
                 footer_links: serde_json::from_value(r.footer_links).unwrap_or_default(),
             },
@@ -207,6 +209,7 @@ fn normalized(form: BrandForm) -> BrandForm {
         flow_invalidation: form.flow_invalidation.trim().to_string(),
         flow_recovery: form.flow_recovery.trim().to_string(),
         flow_user_settings: form.flow_user_settings.trim().to_string(),
+        flow_device_code: form.flow_device_code.trim().to_string(),
         default_application: form.default_application.trim().to_string(),
         footer_links: form
             .footer_links
@@ -220,12 +223,13 @@ fn normalized(form: BrandForm) -> BrandForm {
     }
 }
 
-fn flow_fields(form: &BrandForm) -> [(&'static str, &str); 4] {
+fn flow_fields(form: &BrandForm) -> [(&'static str, &str); 5] {
     [
         ("flow_authentication", form.flow_authentication.as_str()),
         ("flow_invalidation", form.flow_invalidation.as_str()),
         ("flow_recovery", form.flow_recovery.as_str()),
         ("flow_user_settings", form.flow_user_settings.as_str()),
+        ("flow_device_code", form.flow_device_code.as_str()),
     ]
 }
 
@@ -311,8 +315,8 @@ pub async fn save(
     let written = sqlx::query(
         "insert into brands (id, domain, is_default, title, custom_css, primary_color,
                 flow_authentication, flow_invalidation, flow_recovery, flow_user_settings,
-                default_application, footer_links)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                flow_device_code, default_application, footer_links)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          on conflict (id) do update set domain = excluded.domain,
                 is_default = excluded.is_default, title = excluded.title,
                 custom_css = excluded.custom_css, primary_color = excluded.primary_color,
@@ -320,6 +324,7 @@ pub async fn save(
                 flow_invalidation = excluded.flow_invalidation,
                 flow_recovery = excluded.flow_recovery,
                 flow_user_settings = excluded.flow_user_settings,
+                flow_device_code = excluded.flow_device_code,
                 default_application = excluded.default_application,
                 footer_links = excluded.footer_links",
     )
@@ -333,6 +338,7 @@ pub async fn save(
     .bind(opt(&form.flow_invalidation))
     .bind(opt(&form.flow_recovery))
     .bind(opt(&form.flow_user_settings))
+    .bind(opt(&form.flow_device_code))
     .bind(&form.default_application)
     .bind(&links)
     .execute(&mut *tx)

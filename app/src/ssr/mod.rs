@@ -26,6 +26,7 @@ pub mod providers;
 pub mod request;
 pub mod retention;
 pub mod session_list;
+pub mod session_store;
 pub mod sessions;
 pub mod settings;
 pub mod stages;

@@ -58,6 +58,7 @@ pub async fn revoke(pool: &PgPool, actor: &Actor<'_>, id: Uuid, owner: Option<Uu
     .ok_or(Error::NotFound)?;
     record_end(&mut tx, actor, id, &user, None).await?;
     tx.commit().await?;
+    crate::ssr::sessions::forget();
     Ok(())
 }
 
@@ -86,6 +87,7 @@ pub async fn end_for_user(
     )
     .fetch_all(&mut *tx)
     .await?;
+    crate::ssr::sessions::forget();
     for s in &ended {
         record_end(&mut *tx, actor, s.id, &s.username, Some(reason)).await?;
     }

@@ -10,6 +10,22 @@ use tower_sessions_sqlx_store::PostgresStore;
 use uuid::Uuid;
 
 const USER_KEY: &str = "ward.user";
+
+tokio::task_local! {
+    /// The signed-in user this request already found (`current_user` is asked several times
+    /// a request: the guards, the protocol endpoint, the flow and its stages).
+    static FOUND: std::cell::RefCell<Option<(SignedIn, users::User)>>;
+}
+
+/// Runs one request's handling with its own memory of the signed-in user.
+pub async fn remembering<F: std::future::Future>(request: F) -> F::Output {
+    FOUND.scope(std::cell::RefCell::new(None), request).await
+}
+
+/// Forgets what this request found (a session row was deleted, or a user changed).
+pub fn forget() {
+    let _ = FOUND.try_with(|found| found.borrow_mut().take());
+}
 /// A browser session without a configured duration lives this long without activity.
 const DEFAULT_IDLE_SECS: i64 = 14 * 24 * 3600;
 
@@ -25,9 +41,10 @@ struct SignedIn {
     handle: Uuid,
 }
 
-/// Signs `user` in: a new session id (no fixation), a tracked session row (with how the sign-in
-/// was proven, OIDC `amr`), then the user.
-/// `duration_secs` None = until the browser closes.
+/// Signs `user` in if they exist and are active: a new session id (no fixation), a tracked
+/// session row (with how the sign-in was proven, OIDC `amr`) and the user's last login, in one
+/// statement, then the user. Returns their username; None (nobody signed in) for an inactive
+/// or unknown user. `duration_secs` None = until the browser closes.
 pub async fn sign_in(
     pool: &PgPool,
     session: &Session,
@@ -35,13 +52,16 @@ pub async fn sign_in(
     client: &ClientInfo,
     duration_secs: Option<i64>,
     amr: &[String],
-) -> Result<()> {
+) -> Result<Option<String>> {
     session.cycle_id().await?;
     let handle = Uuid::new_v4();
     let idle = duration_secs.unwrap_or(DEFAULT_IDLE_SECS);
-    sqlx::query!(
-        r#"insert into user_sessions (id, user_id, client_ip, user_agent, expires_at, amr)
-           values ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)"#,
+    let username = sqlx::query_scalar!(
+        r#"with u as (update users set last_login = now() where id = $2 and is_active
+                      returning id, username::text as username),
+                s as (insert into user_sessions (id, user_id, client_ip, user_agent, expires_at, amr)
+                      select $1, u.id, $3, $4, now() + make_interval(secs => $5), $6 from u)
+           select username as "username!" from u"#,
         handle,
         user,
         ipnetwork::IpNetwork::from(client.ip),
@@ -49,14 +69,17 @@ pub async fn sign_in(
         idle as f64,
         amr
     )
-    .execute(pool)
+    .fetch_optional(pool)
     .await?;
+    if username.is_none() {
+        return Ok(None);
+    }
     session.insert(USER_KEY, SignedIn { user, handle }).await?;
     session.set_expiry(Some(match duration_secs {
         Some(secs) => Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(secs)),
         None => Expiry::OnSessionEnd,
     }));
-    Ok(())
+    Ok(username)
 }
 
 /// Ends the session: its row and its store entry are deleted, the cookie removed.
@@ -66,6 +89,7 @@ pub async fn sign_out(pool: &PgPool, session: &Session) -> Result<()> {
             .execute(pool)
             .await?;
     }
+    forget();
     session.flush().await?;
     Ok(())
 }
@@ -80,6 +104,19 @@ pub async fn current_user(pool: &PgPool, session: &Session) -> Result<Option<use
     let Some(signed) = session.get::<SignedIn>(USER_KEY).await? else {
         return Ok(None);
     };
+    let seen = FOUND
+        .try_with(|found| {
+            found
+                .borrow()
+                .as_ref()
+                .filter(|(s, _)| s.handle == signed.handle && s.user == signed.user)
+                .map(|(_, u)| u.clone())
+        })
+        .ok()
+        .flatten();
+    if seen.is_some() {
+        return Ok(seen);
+    }
     // One round trip: the session row, its staleness and the user (asked several times a request).
     let row = sqlx::query!(
         r#"select s.last_seen < now() - interval '60 seconds' as "stale!",
@@ -108,11 +145,15 @@ pub async fn current_user(pool: &PgPool, session: &Session) -> Result<Option<use
         .execute(pool)
         .await?;
     }
-    Ok(row.is_active.then_some(users::User {
+    let user = row.is_active.then_some(users::User {
         id: row.id,
         username: row.username,
         email: row.email,
         name: row.name,
         is_active: row.is_active,
-    }))
+    });
+    if let Some(u) = &user {
+        let _ = FOUND.try_with(|found| *found.borrow_mut() = Some((signed, u.clone())));
+    }
+    Ok(user)
 }

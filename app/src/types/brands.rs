@@ -23,6 +23,9 @@ pub struct BrandForm {
     pub flow_invalidation: String,
     pub flow_recovery: String,
     pub flow_user_settings: String,
+    /// authentik's "Device code flow": what `/device` runs before the code entry. Empty: none,
+    /// and `/device` answers 404 (no Ward default stands in, unlike the flows above).
+    pub flow_device_code: String,
     pub default_application: String,
     pub footer_links: Vec<FooterLink>,
 }
@@ -39,6 +42,7 @@ impl Default for BrandForm {
             flow_invalidation: String::new(),
             flow_recovery: String::new(),
             flow_user_settings: String::new(),
+            flow_device_code: String::new(),
             default_application: String::new(),
             footer_links: Vec::new(),
         }

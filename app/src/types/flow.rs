@@ -124,6 +124,14 @@ pub enum Challenge {
         permissions: Vec<(String, String)>,
         additional: Vec<(String, String)>,
     },
+    /// Enter the code a device shows (authentik's `ak-provider-oauth2-device-code`): one `code`
+    /// field.
+    DeviceCode,
+    /// The device is signed in to `application`; the page may be closed (authentik's
+    /// `ak-provider-oauth2-device-code-finish`).
+    DeviceCodeFinish {
+        application: String,
+    },
     Redirect {
         to: String,
     },

@@ -13,6 +13,9 @@ pub struct TestApp {
     pub metrics_port: Option<u16>,
     /// The SMTP settings of the app, for tests that run a worker themselves.
     pub email: Option<Arc<app::ssr::email::EmailConfig>>,
+    /// The app's per-process caches, for tests that change the database behind its back (as
+    /// another Ward process would; the change notice arrives a moment later).
+    pub caches: Arc<app::ssr::oauth2::cache::Caches>,
 }
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
@@ -77,6 +80,7 @@ pub fn serve(app: Application) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.state().pool.clone();
     let metrics_port = app.metrics_port();
+    let caches = app.state().oauth2.clone();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -86,6 +90,7 @@ pub fn serve(app: Application) -> TestApp {
         jar,
         metrics_port,
         email: None,
+        caches,
     }
 }
 
@@ -108,6 +113,7 @@ impl TestApp {
             jar,
             metrics_port: self.metrics_port,
             email: self.email.clone(),
+            caches: self.caches.clone(),
         }
     }
 

@@ -22,6 +22,7 @@ mod limits;
 mod login;
 mod mfa;
 mod mfa_flows;
+mod oauth2_claims;
 mod oauth2_client_credentials;
 mod oauth2_consent;
 mod oauth2_device;

@@ -26,9 +26,9 @@ pub async fn admin_save_brand(id: String, form: BrandForm) -> Result<Saved<Brand
     } else {
         Some(parse_id(&id)?)
     };
-    crate::ssr::brands::save(&req.state.pool, &req.actor(&admin), id, form)
-        .await
-        .map_err(public)
+    let saved = crate::ssr::brands::save(&req.state.pool, &req.actor(&admin), id, form).await;
+    req.state.oauth2.clear_brands();
+    saved.map_err(public)
 }
 
 /// Superusers only: deletes a brand (the default one cannot be deleted).
@@ -39,9 +39,9 @@ pub async fn admin_delete_brand(id: String) -> Result<Saved<()>, ServerFnError> 
     let admin = req.require_admin().await?;
     let id = parse_id(&id)?;
     let media = crate::ssr::media::dir(&req.state.settings.data_dir);
-    crate::ssr::brands::delete(&req.state.pool, &req.actor(&admin), &media, id)
-        .await
-        .map_err(public)
+    let deleted = crate::ssr::brands::delete(&req.state.pool, &req.actor(&admin), &media, id).await;
+    req.state.oauth2.clear_brands();
+    deleted.map_err(public)
 }
 
 /// Superusers only: stores an image (PNG, JPEG or SVG, at most 512 KiB, sent as base64) in a
@@ -60,7 +60,7 @@ pub async fn admin_upload_brand_image(
     let id = parse_id(&brand_id)?;
     let _ = filename;
     let media = crate::ssr::media::dir(&req.state.settings.data_dir);
-    crate::ssr::media::upload_brand_image(
+    let saved = crate::ssr::media::upload_brand_image(
         &req.state.pool,
         &req.actor(&admin),
         &media,
@@ -68,6 +68,7 @@ pub async fn admin_upload_brand_image(
         &slot,
         &data_base64,
     )
-    .await
-    .map_err(public)
+    .await;
+    req.state.oauth2.clear_brands();
+    saved.map_err(public)
 }

@@ -2,6 +2,7 @@
 mod access_denied;
 mod authenticator_validate;
 mod consent;
+mod device_code;
 mod email_setup;
 mod identification;
 mod password;
@@ -38,6 +39,10 @@ pub fn StageView(challenge: Challenge, errors: FieldErrors) -> impl IntoView {
         .into_any(),
         Challenge::Consent { application, permissions, additional } => {
             view! { <consent::Consent application permissions additional/> }.into_any()
+        }
+        Challenge::DeviceCode => view! { <device_code::DeviceCode errors/> }.into_any(),
+        Challenge::DeviceCodeFinish { application } => {
+            view! { <device_code::DeviceCodeFinish application/> }.into_any()
         }
         Challenge::Redirect { to } => view! {
             <p class="text-center text-sm text-slate-500">"Redirecting… " <a class="text-indigo-600 underline" href=to>"Continue"</a></p>

@@ -26,6 +26,7 @@ struct Fields {
     flow_invalidation: RwSignal<String>,
     flow_recovery: RwSignal<String>,
     flow_user_settings: RwSignal<String>,
+    flow_device_code: RwSignal<String>,
     default_application: RwSignal<String>,
     /// One link a line: `name | https://…`.
     footer_links: RwSignal<String>,
@@ -44,6 +45,7 @@ impl Fields {
             flow_invalidation: s(),
             flow_recovery: s(),
             flow_user_settings: s(),
+            flow_device_code: s(),
             default_application: s(),
             footer_links: s(),
             is_default: RwSignal::new(false),
@@ -59,6 +61,7 @@ impl Fields {
         self.flow_invalidation.set(f.flow_invalidation.clone());
         self.flow_recovery.set(f.flow_recovery.clone());
         self.flow_user_settings.set(f.flow_user_settings.clone());
+        self.flow_device_code.set(f.flow_device_code.clone());
         self.default_application.set(f.default_application.clone());
         let links: Vec<String> = f
             .footer_links
@@ -96,6 +99,7 @@ impl Fields {
             flow_invalidation: self.flow_invalidation.get(),
             flow_recovery: self.flow_recovery.get(),
             flow_user_settings: self.flow_user_settings.get(),
+            flow_device_code: self.flow_device_code.get(),
             default_application: self.default_application.get(),
             footer_links,
         }
@@ -169,6 +173,7 @@ pub fn AdminBrands() -> impl IntoView {
                 <TextInput form="brand" name="flow_invalidation" label="Invalidation flow (slug)" value=fields.flow_invalidation errors/>
                 <TextInput form="brand" name="flow_recovery" label="Recovery flow (slug)" value=fields.flow_recovery errors/>
                 <TextInput form="brand" name="flow_user_settings" label="User settings flow (slug)" value=fields.flow_user_settings errors/>
+                <TextInput form="brand" name="flow_device_code" label="Device code flow (slug; empty: /device is off)" value=fields.flow_device_code errors/>
                 <div class="sm:col-span-2">
                     <TextInput form="brand" name="footer_links" label="Footer links (one a line: name | https://…)" value=fields.footer_links errors multiline=true/>
                 </div>

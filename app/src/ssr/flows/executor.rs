@@ -51,7 +51,8 @@ impl Cookies {
 
 /// Opens `/if/flow/<slug>/`: continues the flow in progress, or plans it anew.
 pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) -> Result<FlowLoad> {
-    let Some(plan) = plan::load(env.pool, slug).await? else {
+    // Pages are addressed by slug only (the plan also finds a flow by its id).
+    let Some(plan) = plan::load(env.pool, slug).await?.filter(|p| p.slug == slug) else {
         return Ok(FlowLoad::NotFound);
     };
     if plan.setup_only && !system::setup_open(env.pool).await? {
@@ -134,7 +135,7 @@ async fn refusal(
     )))
 }
 
-/// Plans flow `slug` for a protocol endpoint, with the context it prepared and `next` (a local
+/// Plans flow `slug` (or the flow with that id) for a protocol endpoint, with the context it prepared and `next` (a local
 /// path) where the flow ends, and runs it up to its first challenge. The browser then opens
 /// `/if/flow/<slug>/` (no query) to continue it. None when there is no such flow.
 pub async fn start(
@@ -142,6 +143,18 @@ pub async fn start(
     slug: &str,
     context: FlowContext,
     next: String,
+) -> Result<Option<FlowView>> {
+    start_with(env, slug, context, next, Vec::new()).await
+}
+
+/// [`start`], with `extra` stages after the flow's own: the built-in stages a protocol adds to
+/// the plan (authentik's in-memory stages), e.g. the device code entry.
+pub async fn start_with(
+    env: &Env<'_>,
+    slug: &str,
+    context: FlowContext,
+    next: String,
+    extra: Vec<PlannedStage>,
 ) -> Result<Option<FlowView>> {
     let Some(plan) = plan::load(env.pool, slug).await? else {
         return Ok(None);
@@ -162,7 +175,7 @@ pub async fn start(
         slug: plan.slug,
         title,
         setup_only: plan.setup_only,
-        stages: plan.stages,
+        stages: plan.stages.into_iter().chain(extra).collect(),
         index: 0,
         last_interactive: 0,
         context: FlowContext {
@@ -266,6 +279,14 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
             Outcome::Invalid(errors) => {
                 carried = errors;
                 state.index = state.last_interactive;
+            }
+            Outcome::Leave(to) => {
+                return Ok(view(
+                    &state.slug,
+                    &state.title,
+                    Challenge::Redirect { to },
+                    FieldErrors::new(),
+                ));
             }
             Outcome::Deny(message) => {
                 deny_event(env, &state.slug, Some(&planned.name), &message, &[]).await?;

@@ -15,37 +15,55 @@ pub struct FlowPlan {
     pub stages: Vec<PlannedStage>,
 }
 
-pub async fn load(pool: &PgPool, slug: &str) -> Result<Option<FlowPlan>> {
-    let Some(flow) = sqlx::query!(
-        "select id, slug, title, designation, setup_only, policy_engine_mode, authentication from flows where slug = $1",
-        slug
-    )
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let stages = sqlx::query_as!(
-        PlannedStage,
-        r#"select s.name, s.kind, s.config, b.id as "binding?", b.policy_engine_mode,
+/// Flow `key` (its slug, or its id) with its stages in order, in one round trip (every flow
+/// page and protocol sign-in plans one).
+pub async fn load(pool: &PgPool, key: &str) -> Result<Option<FlowPlan>> {
+    let id = uuid::Uuid::parse_str(key).ok();
+    let rows = sqlx::query!(
+        r#"select f.id, f.slug, f.title, f.designation, f.setup_only, f.policy_engine_mode,
+                  f.authentication,
+                  s.name as "stage_name?", s.kind as "stage_kind?", s.config as "stage_config?",
+                  b.id as "binding?", b.policy_engine_mode as "binding_mode?",
                   exists (select 1 from policy_bindings p where p.target = b.id) as "has_policies!"
-             from flow_stage_bindings b join stages s on s.id = b.stage_id
-            where b.flow_id = $1
+             from flows f
+             left join flow_stage_bindings b on b.flow_id = f.id
+             left join stages s on s.id = b.stage_id
+            where f.id = (select id from flows where slug = $1 or id = $2
+                           order by slug = $1 desc limit 1)
             order by b.position"#,
-        flow.id
+        key,
+        id
     )
     .fetch_all(pool)
     .await?;
-    Ok(Some(FlowPlan {
+    let Some(flow) = rows.first() else {
+        return Ok(None);
+    };
+    let mut plan = FlowPlan {
         id: flow.id,
-        policy_engine_mode: flow.policy_engine_mode,
-        authentication: flow.authentication,
-        slug: flow.slug,
-        title: flow.title,
-        designation: flow.designation,
+        policy_engine_mode: flow.policy_engine_mode.clone(),
+        authentication: flow.authentication.clone(),
+        slug: flow.slug.clone(),
+        title: flow.title.clone(),
+        designation: flow.designation.clone(),
         setup_only: flow.setup_only,
-        stages,
-    }))
+        stages: Vec::with_capacity(rows.len()),
+    };
+    for r in rows {
+        if let (Some(name), Some(kind), Some(config), Some(binding)) =
+            (r.stage_name, r.stage_kind, r.stage_config, r.binding)
+        {
+            plan.stages.push(PlannedStage {
+                name,
+                kind,
+                config,
+                binding: Some(binding),
+                policy_engine_mode: r.binding_mode.unwrap_or_default(),
+                has_policies: r.has_policies,
+            });
+        }
+    }
+    Ok(Some(plan))
 }
 
 /// A stage on its own, by id or name, to run inside another stage's turn (an MFA stage that

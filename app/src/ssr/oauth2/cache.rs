@@ -1,12 +1,14 @@
 //! Per-process caches for the OAuth2 endpoints: clients by client id (with their application,
 //! scopes and opened secret), live tokens by digest (for introspection and userinfo only: the
 //! grants always read the database), client-credentials service accounts and the installation
-//! id. Ward's own revocations clear the token cache before they answer; any change in the
+//! id; and the brand of each host name (every page and flow request needs it). Ward's own
+//! revocations and brand edits clear their cache before they answer; any change in the
 //! database that can affect an entry (providers, applications, mappings, keys, token revocation
-//! or rotation, deleted sessions, deactivated or deleted users) is announced by triggers on the
-//! `ward_oauth2` channel, and every process listening drops its caches. An entry also expires
-//! after a short time, so a missed notice costs seconds, not forever.
+//! or rotation, deleted sessions, deactivated or deleted users, brands) is announced by triggers
+//! on the `ward_oauth2` channel, and every process listening drops its caches. An entry also
+//! expires after a short time, so a missed notice costs seconds, not forever.
 use crate::ssr::providers::clients::OAuthClient;
+use crate::types::brands::Brand;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -45,12 +47,18 @@ impl LiveToken {
 
 struct Ttl<K, V> {
     map: Mutex<HashMap<K, (Instant, V)>>,
+    max: usize,
 }
 
 impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
     fn new() -> Self {
+        Self::with_max(MAX)
+    }
+
+    fn with_max(max: usize) -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
+            max,
         }
     }
 
@@ -63,7 +71,7 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
 
     fn put(&self, k: K, v: V) {
         if let Ok(mut map) = self.map.lock() {
-            if map.len() >= MAX {
+            if map.len() >= self.max {
                 map.clear();
             }
             map.insert(k, (Instant::now(), v));
@@ -83,6 +91,7 @@ pub struct Caches {
     tokens: Ttl<Vec<u8>, Arc<LiveToken>>,
     service_accounts: Ttl<Uuid, Uuid>,
     install_id: OnceLock<Uuid>,
+    brands: Ttl<String, Arc<Brand>>,
 }
 
 impl Default for Caches {
@@ -92,6 +101,9 @@ impl Default for Caches {
             tokens: Ttl::new(),
             service_accounts: Ttl::new(),
             install_id: OnceLock::new(),
+            // Keyed by the Host a client sent: a few real names, so a small cache (made-up
+            // hosts only churn it, and each entry holds up to 64 KiB of custom CSS).
+            brands: Ttl::with_max(256),
         }
     }
 }
@@ -136,11 +148,26 @@ impl Caches {
         let _ = self.install_id.set(id);
     }
 
-    /// Drops every cached client and token.
+    /// The brand resolved before for this host name.
+    pub fn brand(&self, host: &str) -> Option<Arc<Brand>> {
+        self.brands.get(&host.to_string())
+    }
+
+    pub fn put_brand(&self, host: &str, brand: Arc<Brand>) {
+        self.brands.put(host.to_string(), brand);
+    }
+
+    /// Drops every cached brand (after a brand changed, before answering).
+    pub fn clear_brands(&self) {
+        self.brands.clear();
+    }
+
+    /// Drops every cached entry.
     pub fn clear(&self) {
         self.clients.clear();
         self.tokens.clear();
         self.service_accounts.clear();
+        self.brands.clear();
     }
 }
 

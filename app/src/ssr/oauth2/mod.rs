@@ -3,6 +3,7 @@
 //! the scopes Ward offers, and the consents users gave.
 pub mod cache;
 pub mod consents;
+pub mod device;
 pub mod registration;
 pub mod scopes;
 

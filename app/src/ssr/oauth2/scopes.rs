@@ -1,6 +1,7 @@
 //! The scopes Ward offers, with authentik's names, descriptions and claims (its built-in scope
-//! mappings `goauthentik.io/providers/oauth2/scope-*`). Custom scope mappings arrive with the
-//! expression-policy work and plug in beside these.
+//! mappings `goauthentik.io/providers/oauth2/scope-*`), and the claims custom scope mappings
+//! give from user and group attributes. Custom mappings written as expressions arrive with the
+//! expression engine and plug in beside these.
 use crate::ssr::users::User;
 use serde_json::{Map, Value, json};
 
@@ -89,17 +90,70 @@ pub fn described(scopes: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// What a user is, for claims: the user and the names of their groups.
+/// Claims the protocol itself sets (OIDC Core §2 and §3.1.3.6, RFC 9068, RFC 8693, Ward's and
+/// authentik's `uid` and `scope`): never taken from attributes.
+pub const PROTOCOL_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "sid",
+    "jti",
+    "uid",
+    "scope",
+    "at_hash",
+    "c_hash",
+    "s_hash",
+    "client_id",
+    "cnf",
+    "act",
+    "may_act",
+    "events",
+];
+
+pub fn is_protocol_claim(name: &str) -> bool {
+    PROTOCOL_CLAIMS.contains(&name)
+}
+
+/// What a user is, for claims: the user, the names of their groups and their attributes.
 pub struct Subject<'a> {
     pub user: &'a User,
     pub groups: &'a [String],
     /// The application's entitlements granted to the user.
     pub entitlements: &'a [String],
+    /// The user's attributes merged over their groups' (`users::attributes::merged`).
+    pub attributes: &'a Map<String, Value>,
 }
 
-/// The claims of the built-in scopes `builtins` (userinfo, and the ID token when the provider
-/// includes them), as authentik's mappings return them.
-pub fn claims(builtins: &[&str], who: &Subject<'_>) -> Map<String, Value> {
+/// The claims of the granted scopes (userinfo, and the ID token when the provider includes
+/// them): those of the built-in scopes `builtins` as authentik's mappings return them, then
+/// each of `attribute_claims` the user's attributes have, unless a built-in scope gave that
+/// claim already or the protocol sets it.
+pub fn claims(
+    builtins: &[&str],
+    attribute_claims: &[&str],
+    who: &Subject<'_>,
+) -> Map<String, Value> {
+    let mut out = builtin_claims(builtins, who);
+    for key in attribute_claims {
+        if is_protocol_claim(key) || out.contains_key(*key) {
+            continue;
+        }
+        if let Some(value) = who.attributes.get(*key) {
+            out.insert((*key).to_string(), value.clone());
+        }
+    }
+    out
+}
+
+fn builtin_claims(builtins: &[&str], who: &Subject<'_>) -> Map<String, Value> {
     let mut out = Map::new();
     let user = who.user;
     for scope in builtins {
@@ -142,6 +196,46 @@ mod tests {
         );
         assert!(granted("", offered).is_empty());
         assert_eq!(granted("entitlements openid", &[OPENID]), ["openid"]);
+    }
+
+    fn alice() -> User {
+        User {
+            id: uuid::Uuid::nil(),
+            username: "alice".into(),
+            email: Some("alice@example.com".into()),
+            name: "Alice".into(),
+            is_active: true,
+        }
+    }
+
+    #[test]
+    fn attribute_claims_never_replace_protocol_or_built_in_claims() {
+        let user = alice();
+        let attributes = json!({
+            "department": "R&D", "sub": "forged", "email": "forged@example.com",
+            "nonce": "forged", "tags": ["a"],
+        })
+        .as_object()
+        .cloned()
+        .expect("object");
+        let who = Subject {
+            user: &user,
+            groups: &[],
+            entitlements: &[],
+            attributes: &attributes,
+        };
+        let keys = ["department", "sub", "email", "nonce", "tags", "missing"];
+        let with_email = claims(&["email"], &keys, &who);
+        assert_eq!(with_email["email"], "alice@example.com");
+        assert_eq!(with_email["department"], "R&D");
+        assert_eq!(with_email["tags"], json!(["a"]));
+        for absent in ["sub", "nonce", "missing"] {
+            assert!(!with_email.contains_key(absent), "{absent}: {with_email:?}");
+        }
+        // Without the email scope the attribute is what the mapping names.
+        let without = claims(&[], &keys, &who);
+        assert_eq!(without["email"], "forged@example.com");
+        assert!(claims(&["email"], &[], &who).get("department").is_none());
     }
 
     #[test]

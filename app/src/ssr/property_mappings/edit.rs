@@ -3,6 +3,7 @@
 use super::{Kind, by_kind};
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::oauth2::scopes;
+use crate::ssr::providers::clients::ScopeOffer;
 use crate::ssr::typed::field_error;
 use crate::ssr::{Error, Result};
 use crate::types::directory::Saved;
@@ -195,15 +196,13 @@ pub async fn delete_in(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> Re
     audit::record_delete(tx, actor, MODEL, id, name).await
 }
 
-/// The scopes a provider's mappings offer: (scope name, description, the built-in scope whose
-/// claims it gives). Unknown or non-scope pks are skipped.
-pub async fn scope_offers(
-    db: impl PgExecutor<'_>,
-    pks: &[String],
-) -> Result<Vec<(String, String, Option<&'static str>)>> {
+/// The scopes a provider's mappings offer, by scope name. Unknown or non-scope pks are
+/// skipped.
+pub async fn scope_offers(db: impl PgExecutor<'_>, pks: &[String]) -> Result<Vec<ScopeOffer>> {
     let ids: Vec<Uuid> = pks.iter().filter_map(|p| p.parse().ok()).collect();
     let rows = sqlx::query!(
-        "select managed, config->>'scope_name' as scope_name, coalesce(config->>'description', '') as description
+        "select managed, config->>'scope_name' as scope_name, coalesce(config->>'description', '') as description,
+                config->'attribute_claims' as attribute_claims
            from property_mappings where kind = 'scope' and id = any($1) order by config->>'scope_name'",
         &ids
     )
@@ -217,7 +216,17 @@ pub async fn scope_offers(
                 .as_deref()
                 .and_then(scopes::by_managed)
                 .map(|s| s.name);
-            Some((r.scope_name?, r.description.unwrap_or_default(), builtin))
+            // Checked when saved; mappings saved before the field existed have none.
+            let attribute_claims = r
+                .attribute_claims
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
+            Some(ScopeOffer {
+                name: r.scope_name?,
+                description: r.description.unwrap_or_default(),
+                builtin,
+                attribute_claims,
+            })
         })
         .collect())
 }

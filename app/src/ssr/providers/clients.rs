@@ -23,13 +23,15 @@ pub struct OAuthClient {
     pub scopes: Vec<ScopeOffer>,
 }
 
-/// A scope a client offers: its name, its consent text, and the built-in scope whose claims it
-/// gives (None: a custom mapping, no claims until expressions run).
+/// A scope a client offers: its name, its consent text, the built-in scope whose claims it
+/// gives (None: a custom mapping, whose expression runs once the engine lands) and the
+/// attributes it gives as claims.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScopeOffer {
     pub name: String,
     pub description: String,
     pub builtin: Option<&'static str>,
+    pub attribute_claims: Vec<String>,
 }
 
 impl OAuthClient {
@@ -65,6 +67,18 @@ pub async fn by_application(
         return Ok(None);
     }
     find(pool, secret_key, None, Some(slug)).await
+}
+
+/// The slugs of the applications whose OAuth2 provider issues as the whole installation
+/// (`issuer_mode` global: the issuer `<origin>/`), in slug order.
+pub async fn global_issuer_slugs(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        "select a.slug from providers p join applications a on a.provider_id = p.id
+          where p.kind = 'oauth2' and p.client_id is not null and p.config->>'issuer_mode' = 'global'
+          order by a.slug"
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 async fn find(
@@ -126,18 +140,11 @@ async fn build(
                 name: s.name.into(),
                 description: s.description.into(),
                 builtin: Some(s.name),
+                attribute_claims: Vec::new(),
             })
             .collect()
     } else {
-        crate::ssr::property_mappings::edit::scope_offers(pool, &settings.property_mappings)
-            .await?
-            .into_iter()
-            .map(|(name, description, builtin)| ScopeOffer {
-                name,
-                description,
-                builtin,
-            })
-            .collect()
+        crate::ssr::property_mappings::edit::scope_offers(pool, &settings.property_mappings).await?
     };
     // `openid` is always offered, as authentik adds it.
     if !scopes.iter().any(|s| s.name == scopes::OPENID) {
@@ -145,6 +152,7 @@ async fn build(
             name: scopes::OPENID.into(),
             description: String::new(),
             builtin: Some(scopes::OPENID),
+            attribute_claims: Vec::new(),
         });
     }
     Ok(Some(OAuthClient {

@@ -7,6 +7,7 @@ pub mod authenticator_validate;
 pub mod authenticator_webauthn;
 pub mod consent;
 pub mod deny;
+pub mod device_code;
 pub mod edit;
 mod enroll;
 pub mod identification;
@@ -58,6 +59,9 @@ pub enum Outcome {
     Invalid(FieldErrors),
     /// The flow stops here with this message.
     Deny(String),
+    /// The browser leaves this flow for this URL: the stage planned another flow in its place
+    /// (authentik's stages that answer with a redirect), so this one's state is not kept.
+    Leave(String),
 }
 
 #[async_trait::async_trait]
@@ -174,8 +178,29 @@ fn build_as<T: StageConfig>(config: &Json) -> Result<Box<dyn Stage>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The implementation for a stage row.
+/// Stages Ward adds to a plan itself, as authentik plans its in-memory stages. They are never
+/// rows, so neither admins, the REST API nor blueprints see them.
+const BUILT_IN: &[(&str, BuildFn)] = &[
+    (device_code::ENTRY, build_built_in::<device_code::Entry>),
+    (device_code::FINISH, build_built_in::<device_code::Finish>),
+];
+
+type BuildFn = fn(&Json) -> Result<Box<dyn Stage>, String>;
+
+fn build_built_in<T: Stage + serde::de::DeserializeOwned + 'static>(
+    config: &Json,
+) -> Result<Box<dyn Stage>, String> {
+    serde_json::from_value::<T>(config.clone())
+        .map(|s| Box::new(s) as Box<dyn Stage>)
+        .map_err(|e| e.to_string())
+}
+
+/// The implementation for a planned stage: a stage row's, or a built-in one's.
 pub fn build(kind: &str, config: &Json) -> Result<Box<dyn Stage>> {
+    if let Some((_, build)) = BUILT_IN.iter().find(|(k, _)| *k == kind) {
+        return build(config)
+            .map_err(|e| Error::internal(format!("built-in stage {kind}: bad settings: {e}")));
+    }
     by_kind(kind)
         .ok_or_else(|| Error::internal(format!("unknown stage type {kind}")))?
         .build(config)

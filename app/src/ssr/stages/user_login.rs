@@ -1,7 +1,7 @@
 //! Signs the pending user in: new session id, session lifetime, last_login, a login event.
 use super::{Outcome, Stage, StageCtx};
 use crate::ssr::events::{self, NewEvent, action};
-use crate::ssr::{Result, sessions, users};
+use crate::ssr::{Result, sessions};
 use crate::types::flow::FieldErrors;
 use serde::{Deserialize, Serialize};
 
@@ -70,28 +70,27 @@ pub fn duration_secs(text: &str) -> Result<Option<i64>, String> {
 #[async_trait::async_trait]
 impl Stage for UserLogin {
     async fn challenge(&self, ctx: &mut StageCtx<'_>) -> Result<Outcome> {
-        let user = match ctx.flow.pending_user {
-            Some(id) => users::get(ctx.pool, id).await?.filter(|u| u.is_active),
+        let signed_in = match ctx.flow.pending_user {
+            Some(id) => sessions::sign_in(
+                ctx.pool,
+                ctx.session,
+                id,
+                ctx.client,
+                duration_secs(&self.session_duration).unwrap_or(None),
+                &amr(ctx.flow),
+            )
+            .await?
+            .map(|username| (id, username)),
             None => None,
         };
-        let Some(user) = user else {
+        let Some((id, username)) = signed_in else {
             return Ok(Outcome::Deny("No user to sign in.".into()));
         };
-        sessions::sign_in(
-            ctx.pool,
-            ctx.session,
-            user.id,
-            ctx.client,
-            duration_secs(&self.session_duration).unwrap_or(None),
-            &amr(ctx.flow),
-        )
-        .await?;
-        users::touch_last_login(ctx.pool, user.id).await?;
         events::record(
             ctx.pool,
             NewEvent {
                 action: action::LOGIN,
-                user: Some((user.id, &user.username)),
+                user: Some((id, &username)),
                 client_ip: Some(ctx.client.ip),
                 // The second factor's class, if one passed (OIDC's `amr` reads it).
                 context: serde_json::json!({

@@ -244,6 +244,7 @@ pub async fn update_in(
             "You cannot deactivate yourself.".into(),
         )])));
     }
+    crate::ssr::sessions::forget();
     let updated = sqlx::query!(
         "update users set username = $2, email = $3, name = $4, is_active = $5, attributes = $6 where id = $1",
         id,

@@ -1,4 +1,6 @@
-//! Users: lookups, creation and the superuser check; the admin list and edits in submodules.
+//! Users: lookups, creation and the superuser check; the admin list and edits, and their
+//! attributes merged with their groups', in submodules.
+pub mod attributes;
 pub mod edit;
 pub mod list;
 
@@ -108,6 +110,7 @@ pub async fn update_profile(
     email: Option<&Email>,
     name: Option<&str>,
 ) -> Result<()> {
+    crate::ssr::sessions::forget();
     sqlx::query!(
         r#"update users set username = coalesce($2::text::citext, username),
                             email = coalesce($3::text::citext, email),
@@ -142,13 +145,6 @@ pub async fn set_password(
     .await?;
     let reason = crate::ssr::session_list::reason::PASSWORD_CHANGED;
     crate::ssr::session_list::end_for_user(tx, actor, id, keep, reason).await?;
-    Ok(())
-}
-
-pub async fn touch_last_login(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
-    sqlx::query!("update users set last_login = now() where id = $1", id)
-        .execute(db)
-        .await?;
     Ok(())
 }
 

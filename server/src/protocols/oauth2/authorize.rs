@@ -502,20 +502,6 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
     // The authorization flow (consent) approves this request for this user.
     let request_id = fingerprint(query, Some(user.id));
     if !oauth2::take_approval(session, &request_id, user.id).await? {
-        let slug =
-            match app::ssr::flows::plan::slug_of(ep.pool, &req.client.settings.authorization_flow)
-                .await?
-            {
-                Some(s) => s,
-                None => {
-                    return Ok(pages::error(
-                        ep.state,
-                        StatusCode::BAD_REQUEST,
-                        "Configuration Error",
-                        "The provider's authorization flow does not exist.",
-                    ));
-                }
-            };
         let context = FlowContext {
             oauth: Some(Authorization {
                 application: app.id,
@@ -535,10 +521,11 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
             ..FlowContext::default()
         };
         let env = ep.env(session);
-        let Some(view) = executor::start(&env, &slug, context, here.clone()).await? else {
+        let flow = &req.client.settings.authorization_flow;
+        let Some(view) = executor::start(&env, flow, context, here.clone()).await? else {
             return Ok(pages::error(
                 ep.state,
-                StatusCode::NOT_FOUND,
+                StatusCode::BAD_REQUEST,
                 "Configuration Error",
                 "The provider's authorization flow does not exist.",
             ));
@@ -556,7 +543,7 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
                     "The Authorization Server requires End-User consent",
                 ));
             }
-            return Ok(crate::guards::found(&format!("/if/flow/{slug}/")));
+            return Ok(crate::guards::found(&format!("/if/flow/{}/", view.slug)));
         }
         if !oauth2::take_approval(session, &request_id, user.id).await? {
             return Ok(refuse(

@@ -14,18 +14,39 @@ use uuid::Uuid;
 /// authentik's `acr`: the only one it knows.
 pub const ACR: &str = "goauthentik.io/providers/oauth2/default";
 
-/// What the claims are about: the user, with their groups and UPN.
+/// What the claims are about: the user, with their groups, UPN and attributes.
 pub struct Person {
     pub user: User,
     pub groups: Vec<String>,
     pub upn: Option<String>,
+    /// The user's attributes merged over their groups' (and those groups' ancestors'), as
+    /// authentik's `user.group_attributes()`: what attribute claims read.
+    pub attributes: Map<String, Value>,
+}
+
+/// `groups` is the attributes of the user's groups and of their ancestors, in group name order
+/// (a JSON array: `group_attributes` in the queries below, groups without attributes left out).
+fn merged(groups: Value, user: Value) -> Map<String, Value> {
+    let groups = match groups {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    };
+    app::ssr::users::attributes::merged(groups, user)
 }
 
 pub async fn person(pool: &PgPool, user: User) -> Result<Person> {
     let row = sqlx::query!(
         r#"select coalesce(array(select g.name from groups g join group_members m on m.group_id = g.id
                                   where m.user_id = u.id order by g.name), '{}') as "groups!",
-                  u.attributes->>'upn' as upn
+                  u.attributes->>'upn' as upn, u.attributes,
+                  coalesce((with recursive up(id, parent_id, depth) as (
+                      select g.id, g.parent_id, 0 from groups g join group_members m on m.group_id = g.id
+                       where m.user_id = u.id
+                      union all
+                      select g.id, g.parent_id, up.depth + 1 from groups g join up on g.id = up.parent_id
+                       where up.depth < 64)
+                    select jsonb_agg(g.attributes order by g.name) from groups g
+                     where g.id in (select id from up) and g.attributes <> '{}'), '[]') as "group_attributes!"
              from users u where u.id = $1"#,
         user.id
     )
@@ -35,17 +56,26 @@ pub async fn person(pool: &PgPool, user: User) -> Result<Person> {
         user,
         groups: row.groups,
         upn: row.upn,
+        attributes: merged(row.group_attributes, row.attributes),
     })
 }
 
-/// The user with this id, with their groups and UPN, if they exist and are active (one query:
-/// every grant reads it).
+/// The user with this id, with their groups, UPN and attributes, if they exist and are active
+/// (one query: every grant reads it).
 pub async fn active_person(pool: &PgPool, id: uuid::Uuid) -> Result<Option<Person>> {
     let row = sqlx::query!(
         r#"select u.id, u.username::text as "username!", u.email::text as email, u.name,
                   coalesce(array(select g.name from groups g join group_members m on m.group_id = g.id
                                   where m.user_id = u.id order by g.name), '{}') as "groups!",
-                  u.attributes->>'upn' as upn
+                  u.attributes->>'upn' as upn, u.attributes,
+                  coalesce((with recursive up(id, parent_id, depth) as (
+                      select g.id, g.parent_id, 0 from groups g join group_members m on m.group_id = g.id
+                       where m.user_id = u.id
+                      union all
+                      select g.id, g.parent_id, up.depth + 1 from groups g join up on g.id = up.parent_id
+                       where up.depth < 64)
+                    select jsonb_agg(g.attributes order by g.name) from groups g
+                     where g.id in (select id from up) and g.attributes <> '{}'), '[]') as "group_attributes!"
              from users u where u.id = $1 and u.is_active"#,
         id
     )
@@ -61,6 +91,7 @@ pub async fn active_person(pool: &PgPool, id: uuid::Uuid) -> Result<Option<Perso
         },
         groups: r.groups,
         upn: r.upn,
+        attributes: merged(r.group_attributes, r.attributes),
     }))
 }
 
@@ -79,24 +110,26 @@ pub fn sub(client: &OAuthClient, person: &Person, install_id: Uuid) -> String {
 }
 
 /// The claims the granted scopes give (userinfo; the tokens when the provider includes them),
-/// through the client's scope mappings.
+/// through the client's scope mappings: the built-in scopes' claims, then the attribute claims
+/// of the granted mappings (never a protocol claim, never over a built-in one).
 pub fn scope_claims(
     client: &OAuthClient,
     scopes: &[String],
     person: &Person,
 ) -> Map<String, Value> {
-    let builtins: Vec<&str> = client
-        .scopes
-        .iter()
-        .filter(|o| scopes.contains(&o.name))
-        .filter_map(|o| o.builtin)
+    let granted = || client.scopes.iter().filter(|o| scopes.contains(&o.name));
+    let builtins: Vec<&str> = granted().filter_map(|o| o.builtin).collect();
+    let attribute_claims: Vec<&str> = granted()
+        .flat_map(|o| o.attribute_claims.iter().map(String::as_str))
         .collect();
     scopes::claims(
         &builtins,
+        &attribute_claims,
         &Subject {
             user: &person.user,
             groups: &person.groups,
             entitlements: &[],
+            attributes: &person.attributes,
         },
     )
 }

@@ -1,22 +1,24 @@
 //! The device authorization grant (RFC 8628): `/application/o/device/` hands a device its codes,
-//! `/device` lets a signed-in person enter the user code and approve it through the provider's
-//! authorization flow (consent), and the token endpoint answers the device's polls.
+//! `/device` starts the brand's device code flow, where a signed-in person enters the user code
+//! and approves it through the provider's authorization flow (consent; the person's side is in
+//! `app::ssr::oauth2::device`), and the token endpoint answers the device's polls.
 use super::errors::{OAuthError, OAuthResult};
 use super::{Endpoint, grants, pages};
 use app::ssr::AppState;
 use app::ssr::flows::executor;
 use app::ssr::flows::state::FlowContext;
-use app::ssr::oauth2::{self, Authorization, scopes};
-use app::ssr::providers::clients::{self, OAuthClient};
-use app::ssr::{applications, sessions};
-use app::types::flow::Challenge;
+use app::ssr::oauth2::device::{self, Begun, Entered};
+use app::ssr::oauth2::scopes;
+use app::ssr::providers::clients::OAuthClient;
+use app::ssr::sessions;
+use app::ssr::stages::device_code;
+use app::types::brands::Brand;
+use app::types::flow::{Challenge, FlowView};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use rand::Rng;
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -24,17 +26,6 @@ use uuid::Uuid;
 pub const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Seconds a device waits between polls (RFC 8628 §3.2); faster polls get `slow_down`.
 const INTERVAL: i64 = 5;
-
-/// An 8-digit user code, easy to type on a phone (RFC 8628 §6.1: 10^8 codes, a few minutes).
-fn user_code() -> String {
-    format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32))
-}
-
-/// A user code as typed: digits only (spaces and dashes people add are dropped).
-pub fn normalize_user_code(typed: &str) -> Option<String> {
-    let digits: String = typed.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
-}
 
 /// `POST /application/o/device/`: the codes for a device.
 pub async fn authorize(
@@ -61,7 +52,7 @@ pub async fn authorize(
         let device_code = grants::new_secret();
         let ttl = super::validity(&client.settings.access_code_validity, 60).max(300);
         // A user code already waiting is drawn again (unique index).
-        let mut code = user_code();
+        let mut code = device::new_user_code();
         for _ in 0..5 {
             let r = sqlx::query!(
                 "insert into oauth2_device_codes (id, device_code_hash, user_code, provider_id, scopes, expires_at)
@@ -88,7 +79,7 @@ pub async fn authorize(
                     "interval": INTERVAL,
                 }));
             }
-            code = user_code();
+            code = device::new_user_code();
         }
         Err(OAuthError::new(
             "slow_down",
@@ -164,17 +155,30 @@ pub async fn poll(ep: &Endpoint<'_>, client: &OAuthClient, device_code: &str) ->
 
 const ENTRY: &str = "/device";
 
-/// `GET /device`: the page where a signed-in person enters a device's code; with `?code=` the
-/// provider's authorization flow runs for it, and the device is approved when it completes.
+/// `GET /device` (authentik's `DeviceEntryView`): 404 when the brand has no device code flow.
+/// A signed-in person with a valid `?code=` goes straight to the provider's authorization
+/// flow for that device; otherwise the brand's device code flow runs with the code entry at
+/// its end. Anyone else signs in first and comes back.
 pub async fn entry(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    headers: HeaderMap,
-    Query(q): Query<BTreeMap<String, String>>,
+    req: Request,
 ) -> Response {
-    let ep = Endpoint::new(&state, peer, &headers, None);
-    match run_entry(&ep, &session, q.get("code").map(String::as_str)).await {
+    let brand = req.extensions().get::<Brand>().cloned().unwrap_or_default();
+    let code = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+    });
+    let ep = Endpoint::new(
+        &state,
+        peer,
+        req.headers(),
+        Some(brand.authentication_flow()),
+    );
+    let flow = brand.form.flow_device_code.as_str();
+    let mut res = match run_entry(&ep, &session, flow, code.as_deref()).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "device entry failed");
@@ -185,34 +189,36 @@ pub async fn entry(
                 "Ward could not answer this request.",
             )
         }
+    };
+    for cookie in ep.cookies.taken() {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
+    res
 }
 
-fn form(ep: &Endpoint<'_>, message: Option<&str>) -> Response {
-    let error = message.map_or(String::new(), |m| {
-        format!(
-            r#"<p id="device-error" role="alert" class="text-sm text-red-600">{}</p>"#,
-            pages::escape(m)
-        )
-    });
-    let body = format!(
-        r#"<h1 class="text-xl font-semibold">Connect a device</h1>
-<p>Enter the code your device shows.</p>{error}
-<form method="get" action="{ENTRY}" class="flex w-full flex-col gap-3">
-<label for="device-code" class="text-sm font-medium">Code</label>
-<input id="device-code" name="code" inputmode="numeric" autocomplete="one-time-code" required
- class="rounded-md border border-slate-300 px-3 py-2 text-center font-mono text-lg tracking-widest">
-<button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white">Continue</button>
-</form>"#
-    );
-    pages::page_response(ep.state, StatusCode::OK, "Connect a device", &body)
+/// authentik answers an empty 404; Ward says why.
+fn not_configured(ep: &Endpoint<'_>) -> Response {
+    pages::error(
+        ep.state,
+        StatusCode::NOT_FOUND,
+        "Not Found",
+        "Devices cannot be signed in here: no device code flow is configured for this brand.",
+    )
 }
 
 async fn run_entry(
     ep: &Endpoint<'_>,
     session: &Session,
+    device_flow: &str,
     code: Option<&str>,
 ) -> app::ssr::Result<Response> {
+    if device_flow.is_empty() {
+        tracing::info!("the brand has no device code flow configured");
+        return Ok(not_configured(ep));
+    }
+    let code = code.filter(|c| !c.trim().is_empty());
     let Some(user) = sessions::current_user(ep.pool, session).await? else {
         let here = match code {
             Some(c) => format!(
@@ -227,137 +233,44 @@ async fn run_entry(
             ep.authentication_flow
         )));
     };
-    let Some(typed) = code.filter(|c| !c.trim().is_empty()) else {
-        return Ok(form(ep, None));
-    };
-    let invalid = || {
-        form(
-            ep,
-            Some("This code is not valid (it may have expired). Check it on your device."),
-        )
-    };
-    let Some(code) = normalize_user_code(typed) else {
-        return Ok(invalid());
-    };
-    let row = sqlx::query!(
-        "select d.id, d.scopes, p.client_id as \"client_id!\" from oauth2_device_codes d
-           join providers p on p.id = d.provider_id
-          where d.user_code = $1 and d.expires_at > now() and d.approved_at is null and p.client_id is not null",
-        code
-    )
-    .fetch_optional(ep.pool)
-    .await?;
-    let Some(row) = row else { return Ok(invalid()) };
-    let Some(client) = clients::by_client_id(ep.pool, ep.secret_key, &row.client_id).await? else {
-        return Ok(invalid());
-    };
-    let app = &client.application;
-    if !applications::check_access(ep.pool, app, Some(user.id))
-        .await?
-        .passing
-    {
-        return Ok(pages::error(
-            ep.state,
-            StatusCode::FORBIDDEN,
-            "Access Denied",
-            "You may not use this application.",
-        ));
-    }
-    let request = format!("device:{}", row.id);
-    let here = format!("{ENTRY}?code={code}");
-    if !oauth2::take_approval(session, &request, user.id).await? {
-        let Some(flow) =
-            app::ssr::flows::plan::slug_of(ep.pool, &client.settings.authorization_flow).await?
-        else {
-            return Ok(pages::error(
-                ep.state,
-                StatusCode::BAD_REQUEST,
-                "Configuration Error",
-                "The provider's authorization flow does not exist.",
-            ));
-        };
-        let context = FlowContext {
-            oauth: Some(Authorization {
-                application: app.id,
-                application_name: app.name.clone(),
-                application_slug: app.slug.clone(),
-                scopes: row.scopes.clone(),
-                descriptions: client
-                    .scopes
-                    .iter()
-                    .filter(|o| !o.description.is_empty() && row.scopes.contains(&o.name))
-                    .map(|o| (o.name.clone(), o.description.clone()))
-                    .collect(),
-                force_consent: false,
-                request: request.clone(),
-            }),
-            ..FlowContext::default()
-        };
-        let env = ep.env(session);
-        let view = executor::start(&env, &flow, context, here).await?;
-        match view.map(|v| v.challenge) {
-            Some(Challenge::Redirect { .. }) => {
-                if !oauth2::take_approval(session, &request, user.id).await? {
-                    return Ok(pages::error(
-                        ep.state,
-                        StatusCode::FORBIDDEN,
-                        "Access Denied",
-                        "The authorization flow did not approve the device.",
-                    ));
+    let env = ep.env(session);
+    if let Some(typed) = code {
+        let entered =
+            device::check(ep.pool, ep.secret_key, &ep.client, &user, typed, ENTRY).await?;
+        if let Entered::Valid(pending) = entered {
+            return Ok(match device::begin(&env, &user, *pending).await? {
+                Begun::Flow(view) => to_flow(ep, view),
+                Begun::Forbidden(message) => {
+                    pages::error(ep.state, StatusCode::FORBIDDEN, "Access Denied", &message)
                 }
-            }
-            Some(_) => return Ok(crate::guards::found(&format!("/if/flow/{flow}/"))),
-            None => return Ok(invalid()),
+                Begun::NoFlow => pages::error(
+                    ep.state,
+                    StatusCode::BAD_REQUEST,
+                    "Configuration Error",
+                    "The provider's authorization flow does not exist.",
+                ),
+            });
         }
+        // As authentik: the code entry instead, where it can be typed again.
+        tracing::info!("no device waits for the code in the query");
     }
-    let handle = sessions::handle(session).await?;
-    sqlx::query!(
-        "update oauth2_device_codes set user_id = $2, session_id = $3, approved_at = now()
-          where id = $1 and approved_at is null",
-        row.id,
-        user.id,
-        handle
-    )
-    .execute(ep.pool)
-    .await?;
-    let body = format!(
-        r#"<h1 class="text-xl font-semibold">Device connected</h1><p id="device-done">{} is now signed in as {}. You may close this page.</p>"#,
-        pages::escape(&app.name),
-        pages::escape(&user.username)
-    );
-    Ok(pages::page_response(
-        ep.state,
-        StatusCode::OK,
-        "Device connected",
-        &body,
-    ))
+    let entry = vec![device_code::entry()];
+    let context = FlowContext::default();
+    match executor::start_with(&env, device_flow, context, "/if/user/".into(), entry).await? {
+        Some(view) => Ok(to_flow(ep, view)),
+        // The brand names a flow that was deleted since.
+        None => Ok(not_configured(ep)),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn user_codes_are_eight_digits_and_typing_aids_are_dropped() {
-        let c = user_code();
-        assert_eq!(normalize_user_code(&c).as_deref(), Some(c.as_str()));
-        assert_eq!(
-            normalize_user_code("1234-5678").as_deref(),
-            Some("12345678")
-        );
-        assert_eq!(
-            normalize_user_code(" 1234 5678 ").as_deref(),
-            Some("12345678")
-        );
-        assert_eq!(normalize_user_code("1234567"), None);
-        assert_eq!(normalize_user_code("abcdefgh"), None);
-    }
-
-    proptest! {
-        #[test]
-        fn garbage_codes_never_panic(s in ".{0,64}") {
-            let _ = normalize_user_code(&s);
+/// Where the browser goes for a flow just planned: its page, unless it refused the person
+/// (said here with its message, where authentik answers a bare 404) or ended already.
+fn to_flow(ep: &Endpoint<'_>, view: FlowView) -> Response {
+    match view.challenge {
+        Challenge::AccessDenied { message } => {
+            pages::error(ep.state, StatusCode::FORBIDDEN, "Access Denied", &message)
         }
+        Challenge::Redirect { to } => crate::guards::found(&to),
+        _ => crate::guards::found(&format!("/if/flow/{}/", view.slug)),
     }
 }

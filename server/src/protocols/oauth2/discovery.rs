@@ -1,10 +1,12 @@
 //! Discovery (OIDC Discovery 1.0, RFC 8414) and the JWKS, per application, in authentik's
-//! shapes: an application configured for authentik finds the same document here.
+//! shapes: an application configured for authentik finds the same document here. The
+//! installation's root answers for the provider in the global issuer mode.
 use super::{Endpoint, issuer, keys, offered_scopes};
 use app::ssr::AppState;
 use app::ssr::providers::clients::{self, OAuthClient};
+use app::types::brands::Brand;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -46,6 +48,32 @@ pub fn document(origin: &str, c: &OAuthClient, alg: &str) -> Value {
     if !scopes.contains(&"openid") {
         scopes.push("openid");
     }
+    let mut claims = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "acr",
+        "amr",
+        "nonce",
+        "sid",
+        "email",
+        "email_verified",
+        "name",
+        "given_name",
+        "preferred_username",
+        "nickname",
+        "groups",
+        "entitlements",
+        "roles",
+    ];
+    for key in c.scopes.iter().flat_map(|s| &s.attribute_claims) {
+        if !claims.contains(&key.as_str()) {
+            claims.push(key);
+        }
+    }
     let mut doc = json!({
         "issuer": issuer(origin, c),
         "authorization_endpoint": o("/application/o/authorize/"),
@@ -67,9 +95,7 @@ pub fn document(origin: &str, c: &OAuthClient, alg: &str) -> Value {
         "acr_values_supported": [super::claims::ACR],
         "scopes_supported": scopes,
         "request_parameter_supported": false,
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce",
-            "sid", "email", "email_verified", "name", "given_name", "preferred_username", "nickname",
-            "groups", "entitlements", "roles"],
+        "claims_supported": claims,
         "claims_parameter_supported": false,
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
@@ -105,11 +131,70 @@ pub async fn configuration(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Response {
-    match signed_client(&state, peer, &headers, &slug).await {
+    configuration_of(&state, peer, &headers, &slug).await
+}
+
+async fn configuration_of(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    slug: &str,
+) -> Response {
+    match signed_client(state, peer, headers, slug).await {
         Ok((origin, c, signer)) => {
             cors_any(Json(document(&origin, &c, signer.alg_name())).into_response())
         }
         Err(r) => r,
+    }
+}
+
+/// `/.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`: where
+/// OIDC Discovery §4 and RFC 8414 §3 put the document of the issuer `<origin>/`, the one of
+/// providers in the global issuer mode. That is the only such provider's, or among several
+/// the one of the brand's default application; with none, 404 saying why.
+pub async fn global_configuration(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let default_application = req
+        .extensions()
+        .get::<Brand>()
+        .map(|b| b.form.default_application.clone())
+        .unwrap_or_default();
+    let slugs = match clients::global_issuer_slugs(&state.pool).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "discovery failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match global_provider(&slugs, &default_application) {
+        Ok(slug) => configuration_of(&state, peer, req.headers(), slug).await,
+        Err(why) => {
+            let body = json!({ "error": "not_found", "error_description": why });
+            cors_any((StatusCode::NOT_FOUND, Json(body)).into_response())
+        }
+    }
+}
+
+/// The application whose provider answers for the global issuer, among `global` (the slugs of
+/// those in the global issuer mode), or why there is none.
+fn global_provider<'a>(global: &'a [String], default_application: &str) -> Result<&'a str, String> {
+    match global {
+        [] => Err("No OAuth2 provider uses the global issuer mode; each provider's document is at /application/o/<slug>/.well-known/openid-configuration.".into()),
+        [only] => Ok(only),
+        several => several
+            .iter()
+            .find(|s| *s == default_application)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                format!(
+                    "{} OAuth2 providers use the global issuer mode and the brand's default application is none of them ({}); make it one, or leave one provider in that mode.",
+                    several.len(),
+                    several.join(", ")
+                )
+            }),
     }
 }
 
@@ -129,5 +214,24 @@ pub async fn jwks(
             cors_any(Json(body).into_response())
         }
         Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::global_provider;
+
+    #[test]
+    fn the_only_global_provider_or_the_brand_default_among_several() {
+        let one = vec!["wiki".to_string()];
+        assert_eq!(global_provider(&one, ""), Ok("wiki"));
+        assert_eq!(global_provider(&one, "other"), Ok("wiki"));
+        let two = vec!["chat".to_string(), "wiki".to_string()];
+        assert_eq!(global_provider(&two, "wiki"), Ok("wiki"));
+        let why = global_provider(&two, "other").expect_err("ambiguous");
+        assert!(why.contains("chat, wiki"), "{why}");
+        assert!(global_provider(&two, "").is_err());
+        let none = global_provider(&[], "wiki").expect_err("none");
+        assert!(none.contains("global issuer mode"), "{none}");
     }
 }

@@ -58,6 +58,15 @@ pub fn routes() -> Router<AppState> {
             "/.well-known/oauth-authorization-server/application/o/{slug}/",
             get(discovery::configuration),
         )
+        // The issuer `<origin>/` of providers in the global issuer mode.
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::global_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::global_configuration),
+        )
 }
 
 /// What every endpoint needs from the request.
