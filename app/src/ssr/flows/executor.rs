@@ -112,6 +112,7 @@ async fn refusal(
 ) -> Result<Option<FlowView>> {
     let verdict = match who_may_start(env.pool, &plan.authentication, user).await? {
         Some(refused) => refused,
+        None if !plan.has_policies => return Ok(None),
         None => {
             let request = policies::Request::for_user(user);
             policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request)

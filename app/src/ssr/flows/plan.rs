@@ -12,6 +12,8 @@ pub struct FlowPlan {
     pub title: String,
     pub designation: String,
     pub setup_only: bool,
+    /// Whether any policy is bound to the flow itself (else there is nothing to evaluate).
+    pub has_policies: bool,
     pub stages: Vec<PlannedStage>,
 }
 
@@ -22,6 +24,7 @@ pub async fn load(pool: &PgPool, key: &str) -> Result<Option<FlowPlan>> {
     let rows = sqlx::query!(
         r#"select f.id, f.slug, f.title, f.designation, f.setup_only, f.policy_engine_mode,
                   f.authentication,
+                  exists (select 1 from policy_bindings p where p.target = f.id) as "flow_policies!",
                   s.name as "stage_name?", s.kind as "stage_kind?", s.config as "stage_config?",
                   b.id as "binding?", b.policy_engine_mode as "binding_mode?",
                   exists (select 1 from policy_bindings p where p.target = b.id) as "has_policies!"
@@ -47,6 +50,7 @@ pub async fn load(pool: &PgPool, key: &str) -> Result<Option<FlowPlan>> {
         title: flow.title.clone(),
         designation: flow.designation.clone(),
         setup_only: flow.setup_only,
+        has_policies: flow.flow_policies,
         stages: Vec::with_capacity(rows.len()),
     };
     for r in rows {
