@@ -139,6 +139,19 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// Posts `form` to the OAuth2 token endpoint: the status and the JSON answer.
+    pub async fn token(&self, form: &[(&str, &str)]) -> (reqwest::StatusCode, Value) {
+        let res = self
+            .client
+            .post(self.url("/application/o/token/"))
+            .form(form)
+            .send()
+            .await
+            .expect("token");
+        let status = res.status();
+        (status, res.json().await.expect("json"))
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         // As a browser navigates: asking for HTML.
         self.client
@@ -367,4 +380,21 @@ impl TestApp {
         .expect("token");
         (id, key)
     }
+}
+
+/// An OAuth2 error answer (RFC 6749 §5.2): 400, this `error`, a description, and no token.
+pub fn assert_refused(answer: &(reqwest::StatusCode, Value), error: &str, what: &str) {
+    let (status, body) = answer;
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some(error)),
+        "{what}: {body}"
+    );
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{what}: {body}"
+    );
+    assert!(body.get("access_token").is_none(), "{what}: {body}");
 }

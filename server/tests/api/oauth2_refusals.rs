@@ -25,18 +25,6 @@ fn query(u: &url::Url) -> HashMap<String, String> {
     u.query_pairs().into_owned().collect()
 }
 
-async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let res = app
-        .client
-        .post(app.url("/application/o/token/"))
-        .form(form)
-        .send()
-        .await
-        .expect("token");
-    let status = res.status();
-    (status, res.json().await.expect("json"))
-}
-
 /// Signs alice in and returns a fresh code for `client_id` (with `extra` parameters).
 async fn code_for(
     app: &TestApp,
@@ -81,7 +69,7 @@ async fn exchange(
     if let Some(v) = verifier {
         form.push(("code_verifier", v));
     }
-    token(app, &form).await
+    app.token(&form).await
 }
 
 async fn setup() -> (TestApp, String, TestApp) {
@@ -265,16 +253,14 @@ async fn a_reused_code_revokes_what_it_issued() {
     assert_eq!(again["error"], "invalid_grant", "{again}");
     assert_eq!(userinfo(access).await, StatusCode::UNAUTHORIZED);
     let refresh = first["refresh_token"].as_str().expect("refresh");
-    let (_, r) = token(
-        &app,
-        &[
+    let (_, r) = app
+        .token(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh),
             ("client_id", &id),
             ("client_secret", SECRET),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(r["error"], "invalid_grant", "{r}");
 }
 
@@ -301,31 +287,27 @@ async fn implicit_hybrid_and_password_grants_are_off_by_default() {
                 .collect();
         assert_eq!(f["error"], "unauthorized_client", "{rt}: {back}");
     }
-    let (status, body) = token(
-        &app,
-        &[
+    let (status, body) = app
+        .token(&[
             ("grant_type", "password"),
             ("username", "alice"),
             ("password", "alice password 123"),
             ("client_id", &id),
             ("client_secret", SECRET),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("unauthorized_client")),
         "{body}"
     );
-    let (_, body) = token(
-        &app,
-        &[
+    let (_, body) = app
+        .token(&[
             ("grant_type", "magic"),
             ("client_id", &id),
             ("client_secret", SECRET),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(body["error"], "unsupported_grant_type");
 }
 
@@ -339,9 +321,8 @@ async fn inactive_users_and_revoked_sessions_get_nothing() {
         .execute(&app.pool)
         .await
         .expect("revoke sessions");
-    let (_, r) = token(
-        &app,
-        &[
+    let (_, r) = app
+        .token(&[
             ("grant_type", "refresh_token"),
             (
                 "refresh_token",
@@ -349,9 +330,8 @@ async fn inactive_users_and_revoked_sessions_get_nothing() {
             ),
             ("client_id", &id),
             ("client_secret", SECRET),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(r["error"], "invalid_grant", "{r}");
     let res = app
         .client
@@ -459,16 +439,14 @@ async fn prompt_none_without_a_session_answers_login_required() {
 #[tokio::test]
 async fn client_credentials_sign_in_as_the_clients_service_account() {
     let (app, id, _) = setup().await;
-    let (status, body) = token(
-        &app,
-        &[
+    let (status, body) = app
+        .token(&[
             ("grant_type", "client_credentials"),
             ("client_id", &id),
             ("client_secret", SECRET),
             ("scope", "openid profile"),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.get("refresh_token").is_none());
     let res = app
@@ -483,15 +461,13 @@ async fn client_credentials_sign_in_as_the_clients_service_account() {
         info["preferred_username"], "ak-wiki provider-client_credentials",
         "{info}"
     );
-    let (status, body) = token(
-        &app,
-        &[
+    let (status, body) = app
+        .token(&[
             ("grant_type", "client_credentials"),
             ("client_id", &id),
             ("client_secret", "wrong"),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client")),

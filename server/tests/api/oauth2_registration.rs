@@ -58,18 +58,6 @@ async fn register(
     (status, headers, json)
 }
 
-async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let res = app
-        .client
-        .post(app.url("/application/o/token/"))
-        .form(form)
-        .send()
-        .await
-        .expect("token");
-    let status = res.status();
-    (status, res.json().await.expect("json"))
-}
-
 async fn discovery(app: &TestApp, slug: &str) -> Value {
     app.client
         .get(app.url(&format!(
@@ -221,32 +209,28 @@ async fn a_registered_client_signs_in_with_code_and_pkce_and_client_credentials(
     let code = params
         .get("code")
         .unwrap_or_else(|| panic!("no code: {back}"));
-    let (status, tokens) = token(
-        &app,
-        &[
+    let (status, tokens) = app
+        .token(&[
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", REDIRECT),
             ("client_id", &client_id),
             ("client_secret", &secret),
             ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert!(tokens["id_token"].is_string(), "{tokens}");
 
     // As a machine, the secret authenticates it, but the policies copied from "portal" admit
     // alice and the registrar only, not the client's service account.
-    let (status, body) = token(
-        &app,
-        &[
+    let (status, body) = app
+        .token(&[
             ("grant_type", "client_credentials"),
             ("client_id", &client_id),
             ("client_secret", &secret),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant")),
@@ -265,26 +249,22 @@ async fn a_registered_machine_client_uses_client_credentials() {
     assert_eq!(reg["response_types"], json!([]));
     let client_id = reg["client_id"].as_str().expect("client_id");
     let secret = reg["client_secret"].as_str().expect("secret");
-    let (status, body) = token(
-        &app,
-        &[
+    let (status, body) = app
+        .token(&[
             ("grant_type", "client_credentials"),
             ("client_id", client_id),
             ("client_secret", secret),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["access_token"].is_string(), "{body}");
-    let (status, body) = token(
-        &app,
-        &[
+    let (status, body) = app
+        .token(&[
             ("grant_type", "client_credentials"),
             ("client_id", client_id),
             ("client_secret", "wrong"),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client")),
