@@ -144,6 +144,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/if/admin/sessions/") view={Lazy::<AdminSessionsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/tokens/") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/core/providers/") view={Lazy::<AdminProvidersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/customization/property-mappings/") view={Lazy::<AdminPropertyMappingsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/brands/") view={Lazy::<AdminBrandsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/certificates/") view={Lazy::<AdminCertsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/blueprints/") view={Lazy::<AdminBlueprintsRoute>::new()} ssr=SsrMode::Async/>
@@ -173,6 +174,7 @@ pub enum Page {
     AdminSessions,
     AdminTokens,
     AdminProviders,
+    AdminPropertyMappings,
     AdminBrands,
     AdminCerts,
     AdminBlueprints,
@@ -203,6 +205,9 @@ fn admin_page(page: Page) -> AnyView {
         Page::AdminSessions => view! { <sessions::AdminSessions/> }.into_any(),
         Page::AdminTokens => view! { <tokens::AdminTokens/> }.into_any(),
         Page::AdminProviders => view! { <providers::AdminProviders/> }.into_any(),
+        Page::AdminPropertyMappings => {
+            view! { <property_mappings::AdminPropertyMappings/> }.into_any()
+        }
         Page::AdminBrands => view! { <brands::AdminBrands/> }.into_any(),
         Page::AdminCerts => view! { <certs::AdminCerts/> }.into_any(),
         Page::AdminBlueprints => view! { <blueprints::AdminBlueprints/> }.into_any(),
@@ -295,6 +300,12 @@ lazy_page!(
     admin_page,
     __preload_admin_page,
     Page::AdminProviders
+);
+lazy_page!(
+    AdminPropertyMappingsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminPropertyMappings
 );
 lazy_page!(
     AdminBrandsRoute,

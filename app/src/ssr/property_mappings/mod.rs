@@ -2,6 +2,7 @@
 //! type is a kind in the typed registry, as stages, policies and providers are; OAuth2 scope
 //! mappings are the first. The built-in ones (`managed`) are computed by Ward; custom ones
 //! written as expressions arrive with the expression engine (issue 16).
+pub mod admin;
 pub mod edit;
 pub mod scope;
 

@@ -1,13 +1,14 @@
 //! Discovery (OIDC Discovery 1.0, RFC 8414) and the JWKS, per application, in authentik's
 //! shapes: an application configured for authentik finds the same document here. The
 //! installation's root answers for the provider in the global issuer mode.
+use super::cors::{self, Audience};
 use super::{Endpoint, issuer, keys, offered_scopes};
 use app::ssr::AppState;
 use app::ssr::providers::clients::{self, OAuthClient};
 use app::types::brands::Brand;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -33,11 +34,9 @@ pub async fn root(Path(slug): Path<String>) -> Response {
     ))
 }
 
-fn cors_any(mut res: Response) -> Response {
-    res.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+/// CORS for a public answer (see `cors`).
+fn with_cors(headers: &HeaderMap, audience: Audience<'_>, mut res: Response) -> Response {
+    cors::allow(headers, audience, &mut res);
     res
 }
 
@@ -141,9 +140,13 @@ async fn configuration_of(
     slug: &str,
 ) -> Response {
     match signed_client(state, peer, headers, slug).await {
-        Ok((origin, c, signer)) => {
-            cors_any(Json(document(&origin, &c, signer.alg_name())).into_response())
-        }
+        // As authentik: the origins of the client's redirect URIs with credentials; the
+        // document is public, so any other origin without.
+        Ok((origin, c, signer)) => with_cors(
+            headers,
+            Audience::RegisteredElseAnyone(&c.settings.redirect_uris),
+            Json(document(&origin, &c, signer.alg_name())).into_response(),
+        ),
         Err(r) => r,
     }
 }
@@ -173,7 +176,11 @@ pub async fn global_configuration(
         Ok(slug) => configuration_of(&state, peer, req.headers(), slug).await,
         Err(why) => {
             let body = json!({ "error": "not_found", "error_description": why });
-            cors_any((StatusCode::NOT_FOUND, Json(body)).into_response())
+            with_cors(
+                req.headers(),
+                Audience::Anyone,
+                (StatusCode::NOT_FOUND, Json(body)).into_response(),
+            )
         }
     }
 }
@@ -211,7 +218,7 @@ pub async fn jwks(
                 Some(jwk) => json!({ "keys": [jwk] }),
                 None => json!({}),
             };
-            cors_any(Json(body).into_response())
+            with_cors(&headers, Audience::Anyone, Json(body).into_response())
         }
         Err(r) => r,
     }

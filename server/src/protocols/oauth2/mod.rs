@@ -4,6 +4,7 @@ mod assertion;
 mod authorize;
 mod claims;
 mod client_auth;
+mod cors;
 mod device;
 mod discovery;
 mod end_session;
@@ -34,21 +35,29 @@ use tower_sessions::Session;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(authorize::PATH, get(authorize_get).post(authorize_post))
-        .route("/application/o/token/", post(token::handle))
+        .route(
+            "/application/o/token/",
+            post(token::handle).options(cors::preflight_clients),
+        )
         .route("/application/o/device/", post(device::authorize))
         .route("/device", get(device::entry))
         .route(
             "/application/o/userinfo/",
-            get(userinfo::handle).post(userinfo::handle),
+            get(userinfo::handle)
+                .post(userinfo::handle)
+                .options(cors::preflight_clients),
         )
         .route("/application/o/introspect/", post(token::introspect))
         .route("/application/o/revoke/", post(token::revoke))
         .route("/application/o/{slug}/", get(discovery::root))
         .route(
             "/application/o/{slug}/.well-known/openid-configuration",
-            get(discovery::configuration),
+            get(discovery::configuration).options(cors::preflight_public),
         )
-        .route("/application/o/{slug}/jwks/", get(discovery::jwks))
+        .route(
+            "/application/o/{slug}/jwks/",
+            get(discovery::jwks).options(cors::preflight_anyone),
+        )
         .route("/application/o/{slug}/register/", post(register::handle))
         .route(
             "/application/o/{slug}/end-session/",
@@ -56,16 +65,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/.well-known/oauth-authorization-server/application/o/{slug}/",
-            get(discovery::configuration),
+            get(discovery::configuration).options(cors::preflight_public),
         )
         // The issuer `<origin>/` of providers in the global issuer mode.
         .route(
             "/.well-known/openid-configuration",
-            get(discovery::global_configuration),
+            get(discovery::global_configuration).options(cors::preflight_public),
         )
         .route(
             "/.well-known/oauth-authorization-server",
-            get(discovery::global_configuration),
+            get(discovery::global_configuration).options(cors::preflight_public),
         )
 }
 

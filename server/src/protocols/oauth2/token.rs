@@ -5,7 +5,7 @@ use super::claims::{self, Standard};
 use super::client_auth::authenticate;
 use super::errors::{OAuthError, OAuthResult};
 use super::grants::{self, Refreshed, Taken};
-use super::{Endpoint, keys};
+use super::{Endpoint, cors, keys};
 use app::ssr::AppState;
 use app::ssr::oauth2::scopes::{OFFLINE_ACCESS, OPENID};
 use app::ssr::providers::clients::{self, OAuthClient};
@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -72,7 +73,34 @@ pub async fn handle(
             )),
         }
     };
-    respond(answer.await)
+    let mut res = respond(answer.await);
+    // As authentik: the origins of the named client's redirect URIs may read the answer,
+    // whether or not it authenticated (a browser app then sees its error).
+    let client = match cors::Origin::of(&headers) {
+        Some(_) => named_client(&ep, &headers, &body).await,
+        None => None,
+    };
+    cors::allow(
+        &headers,
+        cors::Audience::client(client.as_deref()),
+        &mut res,
+    );
+    res
+}
+
+/// The known client the request names (by the Authorization header or `client_id`).
+async fn named_client(
+    ep: &Endpoint<'_>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Arc<OAuthClient>> {
+    let form = form(body).ok()?;
+    let creds = super::client_auth::credentials(headers, &form).ok()??;
+    // No client id holds a NUL (it cannot be stored).
+    if creds.client_id.contains('\0') {
+        return None;
+    }
+    clients::cached(ep.state, &creds.client_id).await.ok()?
 }
 
 fn param<'f>(form: &'f Form, key: &str) -> Option<&'f str> {

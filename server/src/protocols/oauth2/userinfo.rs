@@ -1,12 +1,13 @@
 //! `/application/o/userinfo/` (OIDC Core §5.3, RFC 6750): the claims of the access token's
 //! scopes, read fresh from the directory.
 use super::claims;
+use super::cors;
 use super::errors::OAuthError;
 use super::grants;
 use super::token::payload;
 use app::ssr::AppState;
 use app::ssr::oauth2::scopes::OPENID;
-use app::ssr::providers::clients;
+use app::ssr::providers::clients::{self, OAuthClient};
 use app::ssr::users;
 use axum::Json;
 use axum::body::Bytes;
@@ -14,6 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The bearer token: the Authorization header, else an `access_token` form or query parameter.
 fn bearer(headers: &HeaderMap, body: &[u8], query: Option<&str>) -> Option<String> {
@@ -41,54 +43,70 @@ pub async fn handle(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let answer = async {
-        let token = bearer(&headers, &body, query.as_deref()).ok_or_else(|| {
-            OAuthError::new("invalid_token", "The request carries no access token.")
-        })?;
-        let invalid = || {
-            OAuthError::new(
-                "invalid_token",
-                "The access token is invalid, expired or revoked.",
-            )
-        };
-        let found = grants::live_cached(&state, &token)
-            .await?
-            .ok_or_else(invalid)?;
-        if found.kind != "access" {
-            return Err(invalid());
-        }
-        if !found.scopes.iter().any(|s| s == OPENID) {
-            return Err(OAuthError::new(
-                "insufficient_scope",
-                "The token was not granted the openid scope.",
-            ));
-        }
-        let user = users::get(&state.pool, found.user_id)
-            .await?
-            .ok_or_else(invalid)?;
-        let client = clients::cached(&state, &found.client_id)
-            .await?
-            .ok_or_else(invalid)?;
-        let person = claims::person(&state.pool, user).await?;
-        let stored = payload(&token).unwrap_or_default();
-        let mut out = Map::new();
-        out.insert(
-            "sub".into(),
-            stored.get("sub").cloned().unwrap_or(Value::Null),
-        );
-        out.extend(claims::scope_claims(&client, &found.scopes, &person));
-        if let Some(n) = stored.get("nonce") {
-            out.insert("nonce".into(), n.clone());
-        }
-        Ok::<_, OAuthError>(Value::Object(out))
-    };
-    let mut res = match answer.await {
+    let mut client = None;
+    let answer = user_claims(&state, &headers, query.as_deref(), &body, &mut client).await;
+    let mut res = match answer {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
     };
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // As authentik: the origins of the token's client may read the answer.
+    cors::allow(
+        &headers,
+        cors::Audience::client(client.as_deref()),
+        &mut res,
+    );
     res
+}
+
+/// The claims of the request's access token; `client` is its client once the token is found.
+async fn user_claims(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+    client: &mut Option<Arc<OAuthClient>>,
+) -> Result<Value, OAuthError> {
+    let token = bearer(headers, body, query)
+        .ok_or_else(|| OAuthError::new("invalid_token", "The request carries no access token."))?;
+    let invalid = || {
+        OAuthError::new(
+            "invalid_token",
+            "The access token is invalid, expired or revoked.",
+        )
+    };
+    let found = grants::live_cached(state, &token)
+        .await?
+        .ok_or_else(invalid)?;
+    if found.kind != "access" {
+        return Err(invalid());
+    }
+    let c = clients::cached(state, &found.client_id)
+        .await?
+        .ok_or_else(invalid)?;
+    *client = Some(c.clone());
+    if !found.scopes.iter().any(|s| s == OPENID) {
+        return Err(OAuthError::new(
+            "insufficient_scope",
+            "The token was not granted the openid scope.",
+        ));
+    }
+    let user = users::get(&state.pool, found.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    let person = claims::person(&state.pool, user).await?;
+    let stored = payload(&token).unwrap_or_default();
+    let mut out = Map::new();
+    out.insert(
+        "sub".into(),
+        stored.get("sub").cloned().unwrap_or(Value::Null),
+    );
+    out.extend(claims::scope_claims(&c, &found.scopes, &person));
+    if let Some(n) = stored.get("nonce") {
+        out.insert("nonce".into(), n.clone());
+    }
+    Ok(Value::Object(out))
 }
 
 #[cfg(test)]
