@@ -13,8 +13,8 @@ pub struct ProviderRow {
     pub form: OAuth2Form,
 }
 
-/// An OAuth2 provider's essential settings as the admin form edits them; the rest keep their
-/// values (or authentik's defaults) and are set through the REST API or blueprints.
+/// An OAuth2 provider's settings as the admin form edits them; the rest keep their values (or
+/// authentik's defaults) and are set through the REST API or blueprints.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OAuth2Form {
     pub name: String,
@@ -29,6 +29,9 @@ pub struct OAuth2Form {
     pub grant_types: Vec<String>,
     pub sub_mode: String,
     pub include_claims_in_id_token: bool,
+    /// The scope mappings offered (their pks); none: Ward offers its default scopes.
+    #[serde(default)]
+    pub property_mappings: Vec<String>,
 }
 
 /// What the form's pickers offer: (pk, label).
@@ -36,4 +39,19 @@ pub struct OAuth2Form {
 pub struct ProviderChoices {
     pub flows: Vec<(String, String)>,
     pub keys: Vec<(String, String)>,
+    /// Every scope mapping, by scope name.
+    pub scopes: Vec<ScopeChoice>,
+    /// The scopes a provider that names no mapping offers.
+    pub default_offered: Vec<String>,
+}
+
+/// A scope mapping the form offers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScopeChoice {
+    pub id: String,
+    pub name: String,
+    pub scope_name: String,
+    /// Chosen for a new provider, as authentik's form does (the built-in openid, email and
+    /// profile mappings).
+    pub new_provider: bool,
 }

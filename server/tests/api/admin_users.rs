@@ -39,6 +39,12 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
         ),
         ("admin/providers/secret", json!({ "id": nobody })),
         ("admin/providers/delete", json!({ "id": nobody })),
+        ("admin/propertymappings/list", json!({})),
+        (
+            "admin/propertymappings/save",
+            json!({ "id": null, "form": { "name": "pm-perm", "scope_name": "perm" } }),
+        ),
+        ("admin/propertymappings/delete", json!({ "id": nobody })),
         ("admin/groups/options", json!({})),
         ("admin/groups/list", json!({})),
         (

@@ -238,3 +238,141 @@ async fn the_admin_screen_saves_oauth2_providers_and_shows_the_secret_once_recor
         json!([])
     );
 }
+
+/// The scope names of the form's scope checkboxes that are checked, from server-rendered HTML.
+fn checked_scopes(html: &str) -> Vec<String> {
+    html.split("<input")
+        .skip(1)
+        .map(|tag| &tag[..tag.find('>').unwrap_or(tag.len())])
+        .filter(|tag| tag.contains(r#"name="property_mappings""#) && tag.contains(" checked"))
+        .filter_map(|tag| {
+            let rest = &tag[tag.find(r#"data-scope=""#)? + r#"data-scope=""#.len()..];
+            Some(rest[..rest.find('"')?].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_admin_screen_chooses_the_scopes_a_provider_offers() {
+    let app = spawn_api().await;
+    let admin = app.new_browser();
+    admin.login("akadmin", crate::helpers::ADMIN_PASSWORD).await;
+    let choices = admin.ok_fn("admin/providers/choices", json!({})).await;
+    assert_eq!(
+        choices["default_offered"],
+        json!(["openid", "email", "profile", "offline_access"])
+    );
+    let scopes = choices["scopes"].as_array().expect("scopes").clone();
+    let scope = |name: &str| {
+        scopes
+            .iter()
+            .find(|s| s["scope_name"] == name)
+            .unwrap_or_else(|| panic!("the built-in {name} mapping: {scopes:?}"))
+            .clone()
+    };
+    for (name, new_provider) in [
+        ("openid", true),
+        ("email", true),
+        ("profile", true),
+        ("offline_access", false),
+    ] {
+        assert_eq!(scope(name)["new_provider"], new_provider, "{name}");
+    }
+    let (email, offline) = (
+        scope("email")["id"].clone(),
+        scope("offline_access")["id"].clone(),
+    );
+
+    // A new provider's form: every scope mapping a checkbox with its label, authentik's defaults
+    // chosen, and what Ward offers when none is.
+    let page = app.url("/if/admin/core/providers/");
+    let html = admin.html(&page).await.replace("<!>", "");
+    for needle in [
+        r#"id="provider-scopes""#,
+        "Scopes offered (property mappings)",
+        "With none chosen, Ward offers openid, email, profile, offline_access.",
+        &format!(r#"id="provider-scope-{}""#, offline.as_str().expect("id")),
+        " · scope offline_access",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    assert!(
+        !html.contains("REST API or blueprints"),
+        "no note that only REST sets them"
+    );
+    let mut new_checked = checked_scopes(&html);
+    new_checked.sort();
+    assert_eq!(new_checked, ["email", "openid", "profile"]);
+
+    // Saved with two chosen mappings, read back in the form, the REST API and the page.
+    let flow = choices["flows"][0][0].clone();
+    let form = |mappings: Value| {
+        json!({
+            "name": "Wiki", "client_type": "confidential", "client_id": "",
+            "redirect_uris": "https://wiki.example.com/cb", "authorization_flow": flow,
+            "signing_key": "", "grant_types": ["authorization_code", "refresh_token"],
+            "sub_mode": "hashed_user_id", "include_claims_in_id_token": true,
+            "property_mappings": mappings,
+        })
+    };
+    let saved = admin
+        .ok_fn(
+            "admin/providers/save",
+            json!({ "id": null, "form": form(json!([email, offline])) }),
+        )
+        .await;
+    let id = saved["Ok"].as_str().expect("saved").to_string();
+    let rows = admin.ok_fn("admin/providers/list", json!({})).await;
+    assert_eq!(
+        rows[0]["form"]["property_mappings"],
+        json!([email, offline])
+    );
+    let provider = app
+        .admin_api(Method::GET, &format!("/providers/oauth2/{id}/"), None)
+        .await;
+    assert_eq!(provider["property_mappings"], json!([email, offline]));
+    let html = admin
+        .html(&format!("{page}?edit={id}"))
+        .await
+        .replace("<!>", "");
+    assert!(html.contains("Edit OAuth2/OpenID provider"), "{html}");
+    assert_eq!(checked_scopes(&html), ["email", "offline_access"]);
+
+    // An unknown mapping is an error beside the field; nothing changes.
+    for bad in [
+        json!([email, "00000000-0000-0000-0000-000000000000"]),
+        json!(["not-a-pk"]),
+    ] {
+        let refused = admin
+            .ok_fn(
+                "admin/providers/save",
+                json!({ "id": id, "form": form(bad.clone()) }),
+            )
+            .await;
+        assert_eq!(
+            refused["Invalid"]["property_mappings"],
+            "Unknown scope mapping: list scope mappings by their pks.",
+            "{bad}: {refused}"
+        );
+    }
+    let rows = admin.ok_fn("admin/providers/list", json!({})).await;
+    assert_eq!(
+        rows[0]["form"]["property_mappings"],
+        json!([email, offline])
+    );
+
+    // None chosen: stored as none (Ward then offers its defaults), and the form shows none.
+    let saved = admin
+        .ok_fn(
+            "admin/providers/save",
+            json!({ "id": id, "form": form(json!([])) }),
+        )
+        .await;
+    assert_eq!(saved["Ok"], id.as_str(), "{saved}");
+    let provider = app
+        .admin_api(Method::GET, &format!("/providers/oauth2/{id}/"), None)
+        .await;
+    assert_eq!(provider["property_mappings"], json!([]));
+    let html = admin.html(&format!("{page}?edit={id}")).await;
+    assert!(checked_scopes(&html).is_empty(), "{html}");
+}

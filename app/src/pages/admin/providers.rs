@@ -1,6 +1,7 @@
 //! Admin → Providers: OAuth2/OpenID providers with their application, the essential settings
-//! in a form (the rest through the REST API and blueprints), the client secret shown again on
-//! request (recorded), and a warning when implicit, hybrid or password grants are on.
+//! and the scopes offered in a form (the rest through the REST API and blueprints), the client
+//! secret shown again on request (recorded), and a warning when implicit, hybrid or password
+//! grants are on. `?edit=<pk>` opens a provider in the form.
 use crate::api::admin::providers::{
     AdminDeleteProvider, AdminProviderSecret, AdminSaveOauth2, admin_list_providers,
     admin_provider_choices,
@@ -11,8 +12,9 @@ use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, Checkbox, INPUT_CLASS, SECONDARY_CLASS, TextInput};
 use crate::components::toast::error_text;
 use crate::types::flow::FieldErrors;
-use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow};
+use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ScopeChoice};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// The grant types the form offers, with what the admin is told of each.
 const GRANTS: [(&str, &str); 7] = [
@@ -47,6 +49,10 @@ struct Fields {
     grants: RwSignal<Vec<String>>,
     sub_mode: RwSignal<String>,
     include_claims: RwSignal<bool>,
+    /// The chosen scope mappings' pks.
+    mappings: RwSignal<Vec<String>>,
+    /// What a new provider starts with: authentik's default scope mappings.
+    new_mappings: RwSignal<Vec<String>>,
 }
 
 impl Fields {
@@ -60,6 +66,15 @@ impl Fields {
         self.grants.set(f.grant_types.clone());
         self.sub_mode.set(f.sub_mode.clone());
         self.include_claims.set(f.include_claims_in_id_token);
+        self.mappings.set(f.property_mappings.clone());
+    }
+
+    /// The form for a new provider.
+    fn reset(&self) {
+        self.set(&OAuth2Form {
+            property_mappings: self.new_mappings.get_untracked(),
+            ..new_form()
+        });
     }
 
     fn form(&self) -> OAuth2Form {
@@ -73,6 +88,7 @@ impl Fields {
             grant_types: self.grants.get(),
             sub_mode: self.sub_mode.get(),
             include_claims_in_id_token: self.include_claims.get(),
+            property_mappings: self.mappings.get(),
         }
     }
 }
@@ -107,14 +123,29 @@ pub fn AdminProviders() -> impl IntoView {
         grants: RwSignal::new(Vec::new()),
         sub_mode: RwSignal::new(String::new()),
         include_claims: RwSignal::new(true),
+        mappings: RwSignal::new(Vec::new()),
+        new_mappings: RwSignal::new(Vec::new()),
     });
     fields.with_value(|f| f.set(&new_form()));
+    // A provider opened by `?edit=<pk>` (so a link, or a reload, shows it in the form).
+    let query = use_query_map();
+    let opened = Resource::new(
+        move || query.with(|q| q.get("edit")).filter(|id| !id.is_empty()),
+        |id| async move {
+            match id {
+                Some(id) => admin_list_providers()
+                    .await
+                    .map(|rows| rows.into_iter().find(|r| r.id == id)),
+                None => Ok(None),
+            }
+        },
+    );
     let editing = RwSignal::new(None::<String>);
     let errors = RwSignal::new(FieldErrors::new());
     let secret = RwSignal::new(None::<(String, String)>);
     on_saved(*save, errors, "Provider saved.", move |_| {
         editing.set(None);
-        fields.with_value(|f| f.set(&new_form()));
+        fields.with_value(Fields::reset);
     });
     on_done(*delete, "Provider deleted.");
     Effect::new(move |_| {
@@ -136,9 +167,21 @@ pub fn AdminProviders() -> impl IntoView {
             <PageHeader title="Providers"/>
             <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match choices.await {
-                        Ok(c) => view! { <ProviderForm fields errors editing choices=c submit/> }.into_any(),
-                        Err(e) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
+                    match (choices.await, opened.await) {
+                        (Ok(c), Ok(opened)) => {
+                            let new_mappings = c.scopes.iter().filter(|s| s.new_provider).map(|s| s.id.clone()).collect();
+                            fields.with_value(|f| f.new_mappings.set(new_mappings));
+                            match opened {
+                                Some(p) => {
+                                    fields.with_value(|f| f.set(&p.form));
+                                    editing.set(Some(p.id));
+                                }
+                                None if editing.get_untracked().is_none() => fields.with_value(Fields::reset),
+                                None => {}
+                            }
+                            view! { <ProviderForm fields errors editing choices=c submit/> }.into_any()
+                        }
+                        (Err(e), _) | (_, Err(e)) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -220,6 +263,7 @@ fn ProviderForm(
     });
     let (name, client_type, client_id, redirect_uris, flow, key, grants, sub_mode, include_claims) =
         f;
+    let mappings = fields.with_value(|f| f.mappings);
     let field_error = move |k: &'static str| {
         move || {
             errors
@@ -300,6 +344,7 @@ fn ProviderForm(
                     </p>
                 </Show>
             </fieldset>
+            <ScopePicker scopes=choices.scopes default_offered=choices.default_offered mappings errors/>
             <div class="sm:col-span-2"><Checkbox id="provider-include-claims" label="Include claims in the ID token" value=include_claims/></div>
             {field_error("redirect_uris")}
             <div class="flex gap-2 sm:col-span-2">
@@ -307,10 +352,61 @@ fn ProviderForm(
                 <Show when=move || editing.get().is_some()>
                     <button type="button" class=SECONDARY_CLASS on:click=move |_| {
                         editing.set(None);
-                        fields.with_value(|f| f.set(&new_form()));
+                        fields.with_value(Fields::reset);
                     }>"Cancel"</button>
                 </Show>
             </div>
         </form>
+    }
+}
+
+/// The scopes offered: one checkbox per scope mapping (authentik's "Scopes" dual list), with
+/// what Ward offers when none is chosen.
+#[component]
+fn ScopePicker(
+    scopes: Vec<ScopeChoice>,
+    default_offered: Vec<String>,
+    mappings: RwSignal<Vec<String>>,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let hint = format!(
+        "With none chosen, Ward offers {}. openid is always offered.",
+        default_offered.join(", ")
+    );
+    let error = Memo::new(move |_| errors.with(|e| e.get("property_mappings").cloned()));
+    let boxes = if scopes.is_empty() {
+        view! { <p class="text-sm text-slate-500">"No scope mappings yet."</p> }.into_any()
+    } else {
+        scopes
+            .into_iter()
+            .map(|s| {
+                let (id1, id2, id3) = (s.id.clone(), s.id.clone(), s.id.clone());
+                view! {
+                    <label class="flex items-start gap-2 text-sm">
+                        <input type="checkbox" id=format!("provider-scope-{}", s.id) name="property_mappings" value=s.id
+                            data-scope=s.scope_name.clone() class="mt-0.5 h-4 w-4 rounded border-slate-300"
+                            checked=move || mappings.with(|m| m.contains(&id1))
+                            prop:checked=move || mappings.with(|m| m.contains(&id2))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                mappings.update(|list| {
+                                    list.retain(|x| *x != id3);
+                                    if on { list.push(id3.clone()); }
+                                });
+                            }/>
+                        <span>{s.name}<span class="text-slate-500">{format!(" · scope {}", s.scope_name)}</span></span>
+                    </label>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <fieldset id="provider-scopes" class="space-y-1 sm:col-span-2" aria-describedby="provider-scopes-hint provider-property_mappings-error">
+            <legend class="text-sm font-medium">"Scopes offered (property mappings)"</legend>
+            <p id="provider-scopes-hint" class="text-xs text-slate-500">{hint}</p>
+            <div class="grid gap-1 sm:grid-cols-2">{boxes}</div>
+            {move || error.get().map(|m| view! { <p id="provider-property_mappings-error" class="field-error text-sm text-red-600 dark:text-red-400">{m}</p> })}
+        </fieldset>
     }
 }

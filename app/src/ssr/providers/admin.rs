@@ -4,9 +4,10 @@ use super::edit::{self, Client};
 use super::{by_kind, redirect_uris::RedirectUri};
 use crate::ssr::audit::Actor;
 use crate::ssr::events::{self, NewEvent, action};
+use crate::ssr::oauth2::scopes;
 use crate::ssr::{Error, Result};
 use crate::types::directory::Saved;
-use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow};
+use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ScopeChoice};
 use serde_json::{Value as Json, json};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -36,6 +37,10 @@ fn form_of(row: &edit::ProviderRow) -> OAuth2Form {
         .join("\n");
     OAuth2Form {
         name: row.name.clone(),
+        property_mappings: c
+            .get("property_mappings")
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default(),
         client_type: text("client_type"),
         client_id: row.client_id.clone().unwrap_or_default(),
         redirect_uris: uris,
@@ -85,11 +90,59 @@ pub async fn choices(pool: &PgPool) -> Result<ProviderChoices> {
     .into_iter()
     .map(|k| (k.id.to_string(), k.name))
     .collect();
-    Ok(ProviderChoices { flows, keys })
+    let scope_kind = crate::ssr::property_mappings::by_kind("scope");
+    let mut scope_choices: Vec<ScopeChoice> =
+        crate::ssr::property_mappings::edit::list(pool, scope_kind)
+            .await?
+            .into_iter()
+            .map(|m| ScopeChoice {
+                id: m.id.to_string(),
+                scope_name: m
+                    .config
+                    .get("scope_name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                new_provider: is_new_provider_scope(m.managed.as_deref()),
+                name: m.name,
+            })
+            .collect();
+    scope_choices.sort_by(|a, b| (&a.scope_name, &a.name).cmp(&(&b.scope_name, &b.name)));
+    Ok(ProviderChoices {
+        flows,
+        keys,
+        scopes: scope_choices,
+        default_offered: scopes::DEFAULT_OFFERED
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    })
+}
+
+/// The scopes authentik's provider form chooses for a new provider (its `defaultScopes`).
+const NEW_PROVIDER_SCOPES: [&str; 3] = [scopes::OPENID, "email", "profile"];
+
+/// Whether a mapping is one of the built-in ones a new provider starts with.
+fn is_new_provider_scope(managed: Option<&str>) -> bool {
+    managed
+        .and_then(scopes::by_managed)
+        .is_some_and(|s| NEW_PROVIDER_SCOPES.contains(&s.name))
+}
+
+/// The chosen mappings in order, each once (the domain checks that they exist).
+fn chosen(ids: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::with_capacity(ids.len());
+    for id in ids.iter().map(|i| i.trim()) {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 /// Creates (`id` None) or updates an OAuth2 provider from the form; settings the form does
-/// not show keep their values.
+/// not show keep their values. The scope mappings are checked by `edit` (unknown pks are a
+/// field error on `property_mappings`).
 pub async fn save_oauth2(
     pool: &PgPool,
     actor: &Actor<'_>,
@@ -158,6 +211,10 @@ pub async fn save_oauth2(
     config.insert("grant_types".into(), json!(form.grant_types));
     config.insert("sub_mode".into(), json!(form.sub_mode));
     config.insert(
+        "property_mappings".into(),
+        json!(chosen(&form.property_mappings)),
+    );
+    config.insert(
         "include_claims_in_id_token".into(),
         json!(form.include_claims_in_id_token),
     );
@@ -203,4 +260,37 @@ pub async fn view_secret(
     )
     .await?;
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{chosen, is_new_provider_scope};
+
+    #[test]
+    fn chosen_mappings_keep_their_order_once_each() {
+        let ids = ["b", " a", "b", "a ", "c"].map(String::from);
+        assert_eq!(chosen(&ids), ["b", "a", "c"]);
+        assert!(chosen(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_new_provider_starts_with_authentiks_default_scopes() {
+        for (managed, expected) in [
+            (Some("goauthentik.io/providers/oauth2/scope-openid"), true),
+            (Some("goauthentik.io/providers/oauth2/scope-email"), true),
+            (Some("goauthentik.io/providers/oauth2/scope-profile"), true),
+            (
+                Some("goauthentik.io/providers/oauth2/scope-offline_access"),
+                false,
+            ),
+            (
+                Some("goauthentik.io/providers/oauth2/scope-entitlements"),
+                false,
+            ),
+            (Some("something/else"), false),
+            (None, false),
+        ] {
+            assert_eq!(is_new_provider_scope(managed), expected, "{managed:?}");
+        }
+    }
 }
