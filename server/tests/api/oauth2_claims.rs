@@ -2,7 +2,7 @@
 //! full code flow, and the discovery documents of the global issuer at the site's root
 //! (OIDC Discovery §4, RFC 8414 §3).
 use crate::helpers::{ADMIN_TOKEN, TestApp, spawn_api};
-use crate::oauth2_oidc::{REDIRECT, SECRET, authorize_as, oauth_app};
+use crate::oauth2_oidc::{REDIRECT, authorize_as, exchange_code, oauth_app};
 use openidconnect::IssuerUrl;
 use openidconnect::core::CoreProviderMetadata;
 use reqwest::{Method, StatusCode};
@@ -59,21 +59,7 @@ async fn grant(
         .expect("code")
         .1
         .into_owned();
-    let tokens: Value = browser
-        .client
-        .post(app.url("/application/o/token/"))
-        .basic_auth(client_id, Some(SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+    let tokens = exchange_code(browser, client_id, &code).await;
     let id = payload(tokens["id_token"].as_str().expect("id token")).expect("payload");
     let res = browser
         .client

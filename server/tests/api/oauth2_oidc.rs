@@ -93,6 +93,26 @@ fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// The confidential client `client_id` exchanges `code` (issued for [`REDIRECT`]) at the token
+/// endpoint: its JSON answer.
+pub async fn exchange_code(browser: &TestApp, client_id: &str, code: &str) -> Value {
+    browser
+        .client
+        .post(browser.url("/application/o/token/"))
+        .basic_auth(client_id, Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json")
+}
+
 #[tokio::test]
 async fn a_relying_party_signs_in_with_code_and_pkce_validates_and_refreshes() {
     let app = spawn_api().await;
@@ -257,21 +277,7 @@ async fn end_session_checks_the_hint_tells_back_channel_clients_and_returns_only
         .expect("code")
         .1
         .into_owned();
-    let tokens: Value = browser
-        .client
-        .post(app.url("/application/o/token/"))
-        .basic_auth(&id, Some(SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+    let tokens = exchange_code(&browser, &id, &code).await;
     let id_token = tokens["id_token"].as_str().expect("id token");
     let end = |params: Vec<(&str, &str)>| {
         let q: String = url::form_urlencoded::Serializer::new(String::new())

@@ -2,7 +2,7 @@
 //! `authentik_providers_oauth2.scopemapping`): the built-in ones found by their managed ids,
 //! custom ones without expressions, and providers offering exactly the scopes they map.
 use crate::helpers::{ADMIN_TOKEN, SECRET_KEY, TestApp, spawn_api};
-use crate::oauth2_oidc::{REDIRECT, SECRET, authorize_as, oauth_app};
+use crate::oauth2_oidc::{REDIRECT, authorize_as, exchange_code, oauth_app};
 use app::ssr::audit::Actor;
 use app::ssr::blueprints::{apply::Options, apply_text};
 use reqwest::{Method, StatusCode};
@@ -162,21 +162,7 @@ async fn a_provider_offers_the_scopes_of_its_mappings() {
         .expect("code")
         .1
         .into_owned();
-    let tokens: Value = browser
-        .client
-        .post(app.url("/application/o/token/"))
-        .basic_auth(&id, Some(SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+    let tokens = exchange_code(&browser, &id, &code).await;
     assert_eq!(tokens["scope"], "openid email custom", "{tokens}");
     let info: Value = browser
         .client
