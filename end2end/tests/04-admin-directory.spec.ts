@@ -39,6 +39,7 @@ test("admin manages a user; the user changes the password; admin audits and revo
   await expect(carol).toHaveURL(/\/if\/user\/$/);
   await carol.locator("#settings-link").click();
   await expect(carol).toHaveURL(/\/if\/user\/settings\/$/);
+  await hydrated(carol);
   await carol.locator("#password-current").fill(CAROL.first);
   await carol.locator("#password-new").fill(CAROL.second);
   await carol.locator("#password-repeat").fill(CAROL.second);
