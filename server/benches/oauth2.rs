@@ -60,10 +60,14 @@ async fn main() -> anyhow::Result<()> {
     // Enough browsers at once that Argon2 (one run per core) is never idle while the others
     // wait on the network and the database.
     let logins = rate(Duration::from_secs(15), cores * 8, {
-        let (addr, id) = (addr.clone(), id.clone());
+        let (http, addr, id) = (http.clone(), addr.clone(), id.clone());
         move |i| {
-            let (addr, id) = (addr.clone(), id.clone());
-            async move { login(&addr, &id, &format!("bench{}", i % 50)).await.is_ok() }
+            let (http, addr, id) = (http.clone(), addr.clone(), id.clone());
+            async move {
+                login(&http, &addr, &id, &format!("bench{}", i % 50))
+                    .await
+                    .is_ok()
+            }
         }
     })
     .await;
@@ -280,12 +284,60 @@ fn location(res: &reqwest::Response) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// A browser's cookies for one sign-in. The browsers share one connection pool, as a real
+/// browser keeps its connections open; only the cookies are each browser's own.
+#[derive(Default)]
+struct Jar(std::collections::BTreeMap<String, String>);
+
+impl Jar {
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all("set-cookie") {
+            let Some((pair, attrs)) = v
+                .to_str()
+                .ok()
+                .map(|s| s.split_once(';').unwrap_or((s, "")))
+            else {
+                continue;
+            };
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if value.is_empty() || attrs.to_ascii_lowercase().contains("max-age=0") {
+                self.0.remove(name.trim());
+            } else {
+                self.0.insert(name.trim().to_string(), value.to_string());
+            }
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+        let req = if self.0.is_empty() {
+            req
+        } else {
+            req.header("cookie", self.header())
+        };
+        let res = req.send().await?;
+        self.keep(&res);
+        Ok(res)
+    }
+}
+
 /// One browser's whole sign-in: authorize, the login flow, back to authorize, the token.
-async fn login(address: &str, client_id: &str, user: &str) -> anyhow::Result<()> {
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
+async fn login(
+    http: &reqwest::Client,
+    address: &str,
+    client_id: &str,
+    user: &str,
+) -> anyhow::Result<()> {
+    let mut jar = Jar::default();
     let verifier = format!(
         "{}-verifier-0123456789-0123456789",
         uuid::Uuid::new_v4().simple()
@@ -304,7 +356,7 @@ async fn login(address: &str, client_id: &str, user: &str) -> anyhow::Result<()>
         ])
         .finish();
     let authorize = format!("/application/o/authorize/?{query}");
-    let res = browser.get(format!("{address}{authorize}")).send().await?;
+    let res = jar.send(http.get(format!("{address}{authorize}"))).await?;
     anyhow::ensure!(
         location(&res)?.starts_with("/if/flow/"),
         "not sent to login"
@@ -320,22 +372,23 @@ async fn login(address: &str, client_id: &str, user: &str) -> anyhow::Result<()>
         } else {
             "flow/submit"
         };
-        let res = browser
-            .post(format!("{address}/-/fn/{endpoint}"))
-            .header("Accept", "application/json")
-            .form(&fields)
-            .send()
+        let res = jar
+            .send(
+                http.post(format!("{address}/-/fn/{endpoint}"))
+                    .header("Accept", "application/json")
+                    .form(&fields),
+            )
             .await?;
         anyhow::ensure!(res.status() == 200, "{endpoint}: {}", res.status());
     }
-    let res = browser.get(format!("{address}{authorize}")).send().await?;
+    let res = jar.send(http.get(format!("{address}{authorize}"))).await?;
     let back = url::Url::parse(&location(&res)?)?;
     let code = back
         .query_pairs()
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())
         .ok_or_else(|| anyhow::anyhow!("no code: {back}"))?;
-    let res = browser
+    let res = http
         .post(format!("{address}/application/o/token/"))
         .basic_auth(client_id, Some(SECRET))
         .form(&[

@@ -182,6 +182,23 @@ pub async fn secure_cookies(State(state): State<AppState>, req: Request, next: N
     res
 }
 
+/// Admin writes (the REST API's and the admin interface's) drop this process's caches before
+/// they answer, so the next request already sees the change; other processes learn of it from
+/// the database's change notices (`app::ssr::oauth2::cache`).
+pub async fn admin_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && (path.starts_with(crate::rest::PREFIX) || path.starts_with(ADMIN_FNS));
+    let res = next.run(req).await;
+    if write {
+        state.oauth2.clear();
+    }
+    res
+}
+
+/// The admin interface's server functions.
+const ADMIN_FNS: &str = "/-/fn/admin/";
+
 #[cfg(test)]
 mod tests {
     #[test]

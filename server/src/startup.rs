@@ -235,6 +235,10 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            guards::admin_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             guards::cross_site,
         ))
         .layer(sessions)

@@ -63,6 +63,7 @@ impl Request {
     pub fn env(&self) -> Env<'_> {
         Env {
             pool: &self.state.pool,
+            caches: &self.state.oauth2,
             session: &self.session,
             client: &self.client,
             origin: &self.origin,

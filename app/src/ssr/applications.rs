@@ -37,6 +37,8 @@ pub struct Application {
     pub meta_description: String,
     pub meta_publisher: String,
     pub policy_engine_mode: String,
+    /// Whether any enabled policy binding targets it (else access needs no evaluation).
+    pub has_policies: bool,
 }
 
 impl Application {
@@ -140,7 +142,9 @@ async fn select(
                     order by n limit 1)
                     as provider_redirect,
                   a.open_in_new_tab, a.meta_launch_url, a.meta_description, a.meta_publisher,
-                  a.policy_engine_mode
+                  a.policy_engine_mode,
+                  exists (select 1 from policy_bindings b where b.target = a.id and b.enabled)
+                    as "has_policies!"
              from applications a left join providers p on p.id = a.provider_id
             where ($1::uuid is null or a.id = $1) and ($2::text is null or a.slug = $2)
             order by a.name, a.slug"#,
@@ -337,7 +341,11 @@ pub async fn check_access(
     app: &Application,
     user: Option<Uuid>,
 ) -> Result<crate::ssr::policies::Verdict> {
-    use crate::ssr::policies::{Request, engine};
+    use crate::ssr::policies::{Request, Verdict, engine};
+    // Most applications bind no policy: then everyone may use them, without a round trip.
+    if !app.has_policies {
+        return Ok(Verdict::pass());
+    }
     engine::evaluate(
         pool,
         app.id,

@@ -359,7 +359,7 @@ async fn recovery_link_from_admin() {
         .execute(&app.pool)
         .await
         .expect("brand");
-    app.caches.clear_brands();
+    app.caches.clear();
     let link: String = serde_json::from_value(
         app.ok_fn("admin/users/recovery-link", json!({ "id": id }))
             .await,

@@ -12,6 +12,7 @@ mod blueprint_flows;
 mod blueprint_policies;
 mod blueprints;
 mod brands;
+mod caches;
 mod certs;
 mod email;
 mod flows;

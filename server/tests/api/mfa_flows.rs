@@ -45,6 +45,7 @@ async fn validation_settings(app: &TestApp, settings: Value) {
     .execute(&app.pool)
     .await
     .expect("settings");
+    app.caches.clear();
 }
 
 async fn stage_id(app: &TestApp, name: &str) -> String {

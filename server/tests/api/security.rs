@@ -147,6 +147,7 @@ async fn internal_errors_do_not_leak() {
         .execute(&app.pool)
         .await
         .expect("break");
+    app.caches.clear();
     let res = app
         .server_fn("flow/load", &[("slug", "initial-setup")])
         .await;

@@ -27,7 +27,6 @@ pub async fn admin_save_brand(id: String, form: BrandForm) -> Result<Saved<Brand
         Some(parse_id(&id)?)
     };
     let saved = crate::ssr::brands::save(&req.state.pool, &req.actor(&admin), id, form).await;
-    req.state.oauth2.clear_brands();
     saved.map_err(public)
 }
 
@@ -40,7 +39,6 @@ pub async fn admin_delete_brand(id: String) -> Result<Saved<()>, ServerFnError> 
     let id = parse_id(&id)?;
     let media = crate::ssr::media::dir(&req.state.settings.data_dir);
     let deleted = crate::ssr::brands::delete(&req.state.pool, &req.actor(&admin), &media, id).await;
-    req.state.oauth2.clear_brands();
     deleted.map_err(public)
 }
 
@@ -69,6 +67,5 @@ pub async fn admin_upload_brand_image(
         &data_base64,
     )
     .await;
-    req.state.oauth2.clear_brands();
     saved.map_err(public)
 }

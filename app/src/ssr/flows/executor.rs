@@ -15,6 +15,8 @@ use tower_sessions::Session;
 /// What the executor needs from the request.
 pub struct Env<'a> {
     pub pool: &'a PgPool,
+    /// This process's caches (flow plans).
+    pub caches: &'a crate::ssr::oauth2::cache::Caches,
     pub session: &'a Session,
     pub client: &'a ClientInfo,
     /// This site's origin as the browser sees it, e.g. `https://auth.example.com`.
@@ -52,7 +54,10 @@ impl Cookies {
 /// Opens `/if/flow/<slug>/`: continues the flow in progress, or plans it anew.
 pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) -> Result<FlowLoad> {
     // Pages are addressed by slug only (the plan also finds a flow by its id).
-    let Some(plan) = plan::load(env.pool, slug).await?.filter(|p| p.slug == slug) else {
+    let Some(plan) = plan::cached(env.caches, env.pool, slug)
+        .await?
+        .filter(|p| p.slug == slug)
+    else {
         return Ok(FlowLoad::NotFound);
     };
     if plan.setup_only && !system::setup_open(env.pool).await? {
@@ -88,10 +93,10 @@ pub async fn load(env: &Env<'_>, slug: &str, query: BTreeMap<String, String>) ->
     }
     let mut state = FlowState {
         next: next.unwrap_or_else(|| default_next(&plan.designation)),
-        slug: plan.slug,
-        title: plan.title,
+        slug: plan.slug.clone(),
+        title: plan.title.clone(),
         setup_only: plan.setup_only,
-        stages: plan.stages,
+        stages: plan.stages.clone(),
         index: 0,
         last_interactive: 0,
         context: FlowContext {
@@ -157,7 +162,7 @@ pub async fn start_with(
     next: String,
     extra: Vec<PlannedStage>,
 ) -> Result<Option<FlowView>> {
-    let Some(plan) = plan::load(env.pool, slug).await? else {
+    let Some(plan) = plan::cached(env.caches, env.pool, slug).await? else {
         return Ok(None);
     };
     let user = sessions::current_user(env.pool, env.session)
@@ -169,14 +174,14 @@ pub async fn start_with(
     // authentik's authorization flow titles name the application: "Redirecting to %(app)s".
     let title = match &context.oauth {
         Some(auth) => plan.title.replace("%(app)s", &auth.application_name),
-        None => plan.title,
+        None => plan.title.clone(),
     };
     let mut state = FlowState {
         next,
-        slug: plan.slug,
+        slug: plan.slug.clone(),
         title,
         setup_only: plan.setup_only,
-        stages: plan.stages.into_iter().chain(extra).collect(),
+        stages: plan.stages.iter().cloned().chain(extra).collect(),
         index: 0,
         last_interactive: 0,
         context: FlowContext {
@@ -246,6 +251,7 @@ async fn run(env: &Env<'_>, state: &mut FlowState, mut form: Option<&Form>) -> R
         let stage = stages::build(&planned.kind, &planned.config)?;
         let mut ctx = StageCtx {
             pool: env.pool,
+            caches: env.caches,
             session: env.session,
             client: env.client,
             flow: &mut state.context,

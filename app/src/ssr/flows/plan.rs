@@ -1,8 +1,11 @@
 //! Loading a flow and its ordered stage bindings from the database.
 use super::state::PlannedStage;
 use crate::ssr::Result;
+use crate::ssr::oauth2::cache::Caches;
 use sqlx::PgPool;
+use std::sync::Arc;
 
+#[derive(Clone, Debug)]
 pub struct FlowPlan {
     pub id: uuid::Uuid,
     pub policy_engine_mode: String,
@@ -87,14 +90,19 @@ pub async fn stage(pool: &PgPool, key: &str) -> Result<Option<PlannedStage>> {
     .await?)
 }
 
+/// `load` through this process's cache: flows change rarely, and every change clears it.
+pub async fn cached(caches: &Caches, pool: &PgPool, key: &str) -> Result<Option<Arc<FlowPlan>>> {
+    if let Some(hit) = caches.plan(key) {
+        return Ok(Some(hit));
+    }
+    let Some(plan) = load(pool, key).await?.map(Arc::new) else {
+        return Ok(None);
+    };
+    caches.put_plan(key, plan.clone());
+    Ok(Some(plan))
+}
+
 /// The slug of the flow `key` names (its id or its slug), if there is one.
-pub async fn slug_of(pool: &PgPool, key: &str) -> Result<Option<String>> {
-    let id = uuid::Uuid::parse_str(key).ok();
-    Ok(sqlx::query_scalar!(
-        "select slug from flows where id = $1 or slug = $2 limit 1",
-        id,
-        key
-    )
-    .fetch_optional(pool)
-    .await?)
+pub async fn slug_of(caches: &Caches, pool: &PgPool, key: &str) -> Result<Option<String>> {
+    Ok(cached(caches, pool, key).await?.map(|p| p.slug.clone()))
 }

@@ -1,12 +1,15 @@
 //! Per-process caches for the OAuth2 endpoints: clients by client id (with their application,
 //! scopes and opened secret), live tokens by digest (for introspection and userinfo only: the
 //! grants always read the database), client-credentials service accounts and the installation
-//! id; and the brand of each host name (every page and flow request needs it). Ward's own
-//! revocations and brand edits clear their cache before they answer; any change in the
+//! id; the brand of each host name (every page and flow request needs it) and flow plans
+//! (every flow page and protocol sign-in plans one). Ward's own
+//! revocations and admin writes clear the caches before they answer; any change in the
 //! database that can affect an entry (providers, applications, mappings, keys, token revocation
-//! or rotation, deleted sessions, deactivated or deleted users, brands) is announced by triggers
+//! or rotation, deleted sessions, deactivated or deleted users, brands, flows, stages and
+//! their bindings, policy bindings) is announced by triggers
 //! on the `ward_oauth2` channel, and every process listening drops its caches. An entry also
 //! expires after a short time, so a missed notice costs seconds, not forever.
+use crate::ssr::flows::plan::FlowPlan;
 use crate::ssr::providers::clients::OAuthClient;
 use crate::types::brands::Brand;
 use std::collections::HashMap;
@@ -92,6 +95,7 @@ pub struct Caches {
     service_accounts: Ttl<Uuid, Uuid>,
     install_id: OnceLock<Uuid>,
     brands: Ttl<String, Arc<Brand>>,
+    plans: Ttl<String, Arc<FlowPlan>>,
 }
 
 impl Default for Caches {
@@ -104,6 +108,8 @@ impl Default for Caches {
             // Keyed by the Host a client sent: a few real names, so a small cache (made-up
             // hosts only churn it, and each entry holds up to 64 KiB of custom CSS).
             brands: Ttl::with_max(256),
+            // Keyed by slug or id; only flows that exist are kept.
+            plans: Ttl::with_max(1024),
         }
     }
 }
@@ -157,13 +163,18 @@ impl Caches {
         self.brands.put(host.to_string(), brand);
     }
 
-    /// Drops every cached brand (after a brand changed, before answering).
-    pub fn clear_brands(&self) {
-        self.brands.clear();
+    /// The plan of flow `key` (its slug or id) loaded before.
+    pub fn plan(&self, key: &str) -> Option<Arc<FlowPlan>> {
+        self.plans.get(&key.to_string())
+    }
+
+    pub fn put_plan(&self, key: &str, plan: Arc<FlowPlan>) {
+        self.plans.put(key.to_string(), plan);
     }
 
     /// Drops every cached entry.
     pub fn clear(&self) {
+        self.plans.clear();
         self.clients.clear();
         self.tokens.clear();
         self.service_accounts.clear();

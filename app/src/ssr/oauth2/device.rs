@@ -146,7 +146,9 @@ pub async fn begin(env: &Env<'_>, user: &User, device: Pending) -> Result<Begun>
             .unwrap_or_else(|| "You may not use this application.".into());
         return Ok(Begun::Forbidden(message));
     }
-    let Some(slug) = plan::slug_of(env.pool, &client.settings.authorization_flow).await? else {
+    let Some(slug) =
+        plan::slug_of(env.caches, env.pool, &client.settings.authorization_flow).await?
+    else {
         return Ok(Begun::NoFlow);
     };
     let context = FlowContext {

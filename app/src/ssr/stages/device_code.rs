@@ -94,6 +94,7 @@ impl Stage for Entry {
         };
         let env = Env {
             pool: ctx.pool,
+            caches: ctx.caches,
             session: ctx.session,
             client: ctx.client,
             origin: ctx.origin,

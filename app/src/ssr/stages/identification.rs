@@ -78,7 +78,7 @@ impl Identification {
             _ => None,
         };
         let passwordless_url = match self.passwordless_flow.as_ref().and_then(|f| f.as_str()) {
-            Some(key) => crate::ssr::flows::plan::slug_of(ctx.pool, key)
+            Some(key) => crate::ssr::flows::plan::slug_of(ctx.caches, ctx.pool, key)
                 .await?
                 .map(|slug| format!("/if/flow/{slug}/")),
             None => None,

@@ -34,6 +34,8 @@ pub type Form = BTreeMap<String, String>;
 
 pub struct StageCtx<'a> {
     pub pool: &'a PgPool,
+    /// This process's caches (flow plans).
+    pub caches: &'a crate::ssr::oauth2::cache::Caches,
     pub session: &'a Session,
     pub client: &'a ClientInfo,
     pub flow: &'a mut FlowContext,

@@ -26,7 +26,7 @@ pub const PATH: &str = "/application/o/authorize/";
 
 /// A checked authorization request.
 pub struct Request {
-    pub client: OAuthClient,
+    pub client: std::sync::Arc<OAuthClient>,
     pub redirect_uri: String,
     pub state: Option<String>,
     pub form_post: bool,
@@ -133,7 +133,7 @@ pub async fn check(
             "The request names no client (client_id).",
         ))
     })?;
-    let client = clients::by_client_id(ep.pool, ep.secret_key, client_id)
+    let client = clients::cached(ep.state, client_id)
         .await
         .map_err(|e| early(Failure::Client(e.into())))?
         .ok_or_else(|| {
@@ -639,7 +639,7 @@ async fn to_login(
     here: &str,
 ) -> app::ssr::Result<Response> {
     let own = match &client.settings.authentication_flow {
-        Some(pk) => app::ssr::flows::plan::slug_of(ep.pool, pk).await?,
+        Some(pk) => app::ssr::flows::plan::slug_of(&ep.state.oauth2, ep.pool, pk).await?,
         None => None,
     };
     let flow = own.unwrap_or_else(|| ep.authentication_flow.to_string());

@@ -170,7 +170,12 @@ async fn run(
             ),
         });
     }
-    let flow = app::ssr::flows::plan::slug_of(ep.pool, &client.settings.invalidation_flow).await?;
+    let flow = app::ssr::flows::plan::slug_of(
+        &ep.state.oauth2,
+        ep.pool,
+        &client.settings.invalidation_flow,
+    )
+    .await?;
     let Some(flow) = flow else {
         return Ok(crate::guards::found(&done));
     };

@@ -66,6 +66,24 @@ pub struct Code {
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
+    /// The login session behind it, read in the same statement (None: it has ended).
+    pub auth_time: Option<OffsetDateTime>,
+    pub amr: Option<Vec<String>>,
+}
+
+impl Code {
+    /// The login session the code was issued in: None when it was issued without one;
+    /// `Err(())` when that session has ended since.
+    pub fn login(&self) -> std::result::Result<Option<LoginSession>, ()> {
+        match (self.session_id, self.auth_time) {
+            (None, _) => Ok(None),
+            (Some(_), Some(auth_time)) => Ok(Some(LoginSession {
+                auth_time,
+                amr: self.amr.clone().unwrap_or_default(),
+            })),
+            (Some(_), None) => Err(()),
+        }
+    }
 }
 
 pub enum Taken {
@@ -76,15 +94,21 @@ pub enum Taken {
     Invalid,
 }
 
-/// Takes `code` for `provider` (once).
+/// Takes `code` for `provider` (once), with its login session in the same round trip.
 pub async fn take_code(state: &app::ssr::AppState, code: &str, provider: Uuid) -> Result<Taken> {
     let pool = &state.pool;
     let hash = digest(code);
     let row = sqlx::query_as!(
         Code,
-        r#"update oauth2_codes set used_at = now()
-            where code_hash = $1 and provider_id = $2 and used_at is null and expires_at > now()
-        returning id, user_id, session_id, redirect_uri, scopes, nonce, code_challenge"#,
+        r#"with c as (
+             update oauth2_codes set used_at = now()
+              where code_hash = $1 and provider_id = $2 and used_at is null and expires_at > now()
+          returning id, user_id, session_id, redirect_uri, scopes, nonce, code_challenge)
+           select c.id as "id!", c.user_id as "user_id!", c.session_id,
+                  c.redirect_uri as "redirect_uri!", c.scopes as "scopes!", c.nonce,
+                  c.code_challenge, s.created_at as "auth_time?", s.amr as "amr?"
+             from c left join user_sessions s
+               on s.id = c.session_id and (s.expires_at is null or s.expires_at > now())"#,
         hash,
         provider
     )

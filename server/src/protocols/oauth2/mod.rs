@@ -122,6 +122,7 @@ impl<'a> Endpoint<'a> {
     pub fn env<'s>(&'s self, session: &'s Session) -> Env<'s> {
         Env {
             pool: self.pool,
+            caches: &self.state.oauth2,
             session,
             client: &self.client,
             origin: &self.origin,

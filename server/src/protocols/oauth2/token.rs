@@ -170,14 +170,7 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
     let user = claims::active_person(ep.pool, code.user_id)
         .await?
         .ok_or_else(invalid)?;
-    let login = match code.session_id {
-        Some(s) => Some(
-            grants::login_session(ep.pool, s)
-                .await?
-                .ok_or_else(invalid)?,
-        ),
-        None => None,
-    };
+    let login = code.login().map_err(|()| invalid())?;
     may_use(ep, &client, &user.user).await?;
     let with_refresh =
         code.scopes.iter().any(|s| s == OFFLINE_ACCESS) && client.allows_grant("refresh_token");
