@@ -9,6 +9,9 @@ use serde_json::Value as Json;
 
 /// A type's settings. Unknown fields are refused, not dropped.
 pub trait Settings: Serialize + DeserializeOwned + 'static {
+    /// Fills in what the settings derive from the others (read-only fields), before checking.
+    fn derive(&mut self) {}
+
     /// What the types cannot say; field errors by field name.
     fn check(&self) -> FieldErrors {
         FieldErrors::new()
@@ -79,7 +82,7 @@ impl<T: ?Sized> std::fmt::Debug for Kind<T> {
 
 /// Parses, checks and re-serializes settings of type `S`; errors name the field.
 pub fn normalize<S: Settings>(config: &Json, noun: &str) -> Result<Json, FieldErrors> {
-    let parsed: S = serde_path_to_error::deserialize(config).map_err(|e| {
+    let mut parsed: S = serde_path_to_error::deserialize(config).map_err(|e| {
         let message = e.inner().to_string();
         let path = e.path().to_string();
         let field = match message.strip_prefix("unknown field `") {
@@ -93,6 +96,7 @@ pub fn normalize<S: Settings>(config: &Json, noun: &str) -> Result<Json, FieldEr
         };
         field_error(&field, message)
     })?;
+    parsed.derive();
     let errors = parsed.check();
     if !errors.is_empty() {
         return Err(errors);

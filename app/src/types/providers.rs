@@ -11,6 +11,9 @@ pub struct ProviderRow {
     pub application: String,
     /// The form to edit it with (OAuth2 providers).
     pub form: OAuth2Form,
+    /// Whether this screen's form edits it (the OAuth2 kind; others through the REST API and
+    /// blueprints until their forms exist).
+    pub editable: bool,
 }
 
 /// An OAuth2 provider's settings as the admin form edits them; the rest keep their values (or

@@ -1,5 +1,5 @@
 //! `/api/v3/providers/`: `all/` lists, reads and deletes providers of every type; each type has
-//! its own path (`oauth2/`) for CRUD with that type's settings, through the same typed
+//! its own path (`oauth2/`, `proxy/`) for CRUD with that type's settings, through the same typed
 //! functions stages and policies use. An OAuth2 client's secret is written here but never read
 //! back: it is sealed at rest.
 use super::Created;
@@ -152,6 +152,7 @@ typed_all!(
 );
 
 use app::ssr::providers::oauth2::OAuth2Settings;
+use app::ssr::providers::proxy::ProxySettings;
 
 typed_type!(
     "providers",
@@ -166,16 +167,31 @@ typed_type!(
     OAuth2ProviderRequest
 );
 
+typed_type!(
+    "providers",
+    "id",
+    ProviderRow,
+    Provider,
+    proxy,
+    "proxy",
+    "/providers/proxy/",
+    "/providers/proxy/{id}/",
+    WithClient<ProxySettings>,
+    ProxyProviderRequest
+);
+
 /// Every provider path.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(all::routes())
         .merge(oauth2::routes())
+        .merge(proxy::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let mut doc = all::Doc::openapi();
     doc.merge(oauth2::Doc::openapi());
+    doc.merge(proxy::Doc::openapi());
     doc
 }

@@ -53,6 +53,7 @@ mod rest_policy_bindings;
 mod rest_policy_permissions;
 mod rest_property_mappings;
 mod rest_providers;
+mod rest_proxy_providers;
 mod rest_tokens;
 mod rest_users;
 mod security;

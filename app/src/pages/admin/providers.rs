@@ -135,7 +135,7 @@ pub fn AdminProviders() -> impl IntoView {
             match id {
                 Some(id) => admin_list_providers()
                     .await
-                    .map(|rows| rows.into_iter().find(|r| r.id == id)),
+                    .map(|rows| rows.into_iter().find(|r| r.id == id && r.editable)),
                 None => Ok(None),
             }
         },
@@ -217,7 +217,7 @@ fn ProviderItem(
     delete: ServerAction<AdminDeleteProvider>,
 ) -> impl IntoView {
     let (id, id2, id3) = (p.id.clone(), p.id.clone(), p.id.clone());
-    let form = p.form.clone();
+    let (form, editable) = (p.form.clone(), p.editable);
     let name = p.name.clone();
     let app = if p.application.is_empty() {
         view! { <span class="text-amber-700 dark:text-amber-400">" · not assigned to an application"</span> }.into_any()
@@ -228,10 +228,15 @@ fn ProviderItem(
         <li class="flex flex-wrap items-center justify-between gap-2 px-3 py-2" data-provider=name>
             <span class="min-w-0"><span class="font-medium">{p.name}</span>{format!(" · {} · {}", p.verbose_name, p.client_id)}{app}</span>
             <span class="flex gap-2">
-                <button type="button" class=SECONDARY_CLASS on:click=move |_| {
-                    fields.with_value(|f| f.set(&form));
-                    editing.set(Some(id.clone()));
-                }>"Edit"</button>
+                <Show when=move || editable>
+                    <button type="button" class=SECONDARY_CLASS on:click={
+                        let (form, id) = (form.clone(), id.clone());
+                        move |_| {
+                            fields.with_value(|f| f.set(&form));
+                            editing.set(Some(id.clone()));
+                        }
+                    }>"Edit"</button>
+                </Show>
                 <button type="button" class=SECONDARY_CLASS on:click=move |_| { reveal.dispatch(AdminProviderSecret { id: id2.clone() }); }>"View secret"</button>
                 <ConfirmButton label="Delete" question="Delete this provider? Its application stays, without sign-in."
                     on_confirm=Callback::new(move |_| { delete.dispatch(AdminDeleteProvider { id: id3.clone() }); })/>

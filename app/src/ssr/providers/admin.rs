@@ -67,6 +67,7 @@ pub async fn rows(pool: &PgPool) -> Result<Vec<ProviderRow>> {
             form: form_of(&p),
             name: p.name,
             verbose_name: p.kind.verbose_name.into(),
+            editable: p.kind.kind == "oauth2",
             client_id: p.client_id.unwrap_or_default(),
             application: p.application.map(|(_, name)| name).unwrap_or_default(),
         })

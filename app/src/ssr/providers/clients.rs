@@ -1,6 +1,6 @@
-//! OAuth2 clients as the protocol endpoints need them: a provider of an OAuth2 kind with its
-//! settings, its opened secret and the application it serves (a provider without an
-//! application signs nobody in).
+//! OAuth2 clients as the protocol endpoints need them: a provider of a kind that is an OAuth2
+//! client (`oauth2`; `proxy` underneath) with its OAuth2 settings, its opened secret and the
+//! application it serves (a provider without an application signs nobody in).
 use super::edit::SECRET_PURPOSE;
 use super::oauth2::OAuth2Settings;
 use crate::ssr::applications::{self, Application};
@@ -87,11 +87,12 @@ async fn find(
     client_id: Option<&str>,
     slug: Option<&str>,
 ) -> Result<Option<OAuthClient>> {
+    // Any kind may be an OAuth2 client (`oauth2`, and `proxy` underneath); its type says.
     let row = sqlx::query!(
-        r#"select p.id, p.name, p.client_id as "client_id!", p.client_secret, p.config,
+        r#"select p.id, p.name, p.kind, p.client_id as "client_id!", p.client_secret, p.config,
                   a.id as app_id
              from providers p join applications a on a.provider_id = p.id
-            where p.kind = 'oauth2' and p.client_id is not null
+            where p.client_id is not null
               and ($1::text is null or p.client_id = $1) and ($2::text is null or a.slug = $2)"#,
         client_id,
         slug
@@ -99,6 +100,9 @@ async fn find(
     .fetch_optional(pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
+    let Some(settings) = oauth2_settings(&r.kind, &r.config)? else {
+        return Ok(None);
+    };
     build(
         pool,
         secret_key,
@@ -106,10 +110,18 @@ async fn find(
         r.name,
         r.client_id,
         r.client_secret,
-        r.config,
+        settings,
         r.app_id,
     )
     .await
+}
+
+/// The OAuth2 client settings of a provider of `kind`, None when that kind is no client.
+fn oauth2_settings(kind: &str, config: &serde_json::Value) -> Result<Option<OAuth2Settings>> {
+    let Some(kind) = super::by_kind(kind) else {
+        return Ok(None);
+    };
+    Ok(kind.build(config)?.oauth2_settings())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -120,10 +132,9 @@ async fn build(
     name: String,
     client_id: String,
     sealed_secret: Option<Vec<u8>>,
-    config: serde_json::Value,
+    settings: OAuth2Settings,
     app_id: Uuid,
 ) -> Result<Option<OAuthClient>> {
-    let settings: OAuth2Settings = serde_json::from_value(config).map_err(Error::internal)?;
     let client_secret = match sealed_secret {
         Some(s) => String::from_utf8(sealed::open(secret_key, SECRET_PURPOSE, &s)?)
             .map_err(Error::internal)?,

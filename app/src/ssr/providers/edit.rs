@@ -100,7 +100,11 @@ async fn references(tx: &mut PgConnection, config: &Json) -> Result<FieldErrors>
             errors.insert(field.into(), "Unknown flow.".into());
         }
     }
-    if let Some(key) = config.get("signing_key").and_then(Json::as_str) {
+    // A signing key signs tokens; a (proxy) certificate is served for TLS: both need the key.
+    for field in ["signing_key", "certificate"] {
+        let Some(key) = config.get(field).and_then(Json::as_str) else {
+            continue;
+        };
         let key = Uuid::parse_str(key).ok();
         let has_key = sqlx::query_scalar!(
             "select key_sealed is not null as \"has_key!\" from certificate_key_pairs where id = $1",
@@ -110,13 +114,15 @@ async fn references(tx: &mut PgConnection, config: &Json) -> Result<FieldErrors>
         .await?;
         match has_key {
             None => {
-                errors.insert("signing_key".into(), "Unknown certificate-key pair.".into());
+                errors.insert(field.into(), "Unknown certificate-key pair.".into());
             }
             Some(false) => {
-                errors.insert(
-                    "signing_key".into(),
-                    "This certificate has no private key to sign with.".into(),
-                );
+                let message = if field == "signing_key" {
+                    "This certificate has no private key to sign with."
+                } else {
+                    "This certificate has no private key."
+                };
+                errors.insert(field.into(), message.into());
             }
             Some(true) => {}
         }

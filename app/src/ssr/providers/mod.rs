@@ -5,6 +5,7 @@ pub mod admin;
 pub mod clients;
 pub mod edit;
 pub mod oauth2;
+pub mod proxy;
 pub mod redirect_uris;
 
 use crate::ssr::typed::{self, Settings};
@@ -13,6 +14,10 @@ use crate::ssr::typed::{self, Settings};
 pub trait Provider: Send + Sync {
     /// Whether the type has an OAuth2 client (a client id and secret).
     fn is_oauth_client(&self) -> bool;
+
+    /// The OAuth2 client the protocol endpoints serve for it, if it is one (a proxy provider
+    /// is an OAuth2 client underneath, with settings it derives).
+    fn oauth2_settings(&self) -> Option<oauth2::OAuth2Settings>;
 }
 
 /// One provider type: its `providers.kind`, the names authentik gives it, and its settings.
@@ -41,11 +46,18 @@ fn build_as<T: Provider + Settings>(
         .map_err(|e| e.to_string())
 }
 
-pub const KINDS: &[Kind] = &[kind::<oauth2::OAuth2Settings>(
-    "oauth2",
-    "authentik_providers_oauth2.oauth2provider",
-    "OAuth2/OpenID Provider",
-)];
+pub const KINDS: &[Kind] = &[
+    kind::<oauth2::OAuth2Settings>(
+        "oauth2",
+        "authentik_providers_oauth2.oauth2provider",
+        "OAuth2/OpenID Provider",
+    ),
+    kind::<proxy::ProxySettings>(
+        "proxy",
+        "authentik_providers_proxy.proxyprovider",
+        "Proxy Provider",
+    ),
+];
 
 pub fn by_kind(kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.kind == kind)

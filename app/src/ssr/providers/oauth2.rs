@@ -257,6 +257,10 @@ impl Provider for OAuth2Settings {
     fn is_oauth_client(&self) -> bool {
         true
     }
+
+    fn oauth2_settings(&self) -> Option<OAuth2Settings> {
+        Some(self.clone())
+    }
 }
 
 #[cfg(test)]
