@@ -48,6 +48,11 @@ if [ "$want_e2e" = "--e2e" ]; then
   echo "$installed" | grep -q '^sqlx-cli v0.8' || cargo install sqlx-cli --version '^0.8' --no-default-features --features postgres,rustls --locked
   command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --version '^0.9' --locked
   apt_install chromium curl
+  # The forward-auth tests run Debian's nginx (with http_auth_request) and Caddy in front of
+  # Ward, each on a port and in a directory of its own (Caddy with `admin off`). Where the
+  # packages start their system service (port 80, Caddy's admin on localhost:2019), the tests
+  # neither use nor disturb it.
+  apt_install nginx caddy
   # The REST API check installs its Python tools into a venv of its own.
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
   if [ ! -d end2end/node_modules/@playwright/test ]; then

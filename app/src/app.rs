@@ -144,6 +144,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/if/admin/sessions/") view={Lazy::<AdminSessionsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/tokens/") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/core/providers/") view={Lazy::<AdminProvidersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/outpost/outposts/") view={Lazy::<AdminOutpostsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/customization/property-mappings/") view={Lazy::<AdminPropertyMappingsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/brands/") view={Lazy::<AdminBrandsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/certificates/") view={Lazy::<AdminCertsRoute>::new()} ssr=SsrMode::Async/>
@@ -174,6 +175,7 @@ pub enum Page {
     AdminSessions,
     AdminTokens,
     AdminProviders,
+    AdminOutposts,
     AdminPropertyMappings,
     AdminBrands,
     AdminCerts,
@@ -205,6 +207,7 @@ fn admin_page(page: Page) -> AnyView {
         Page::AdminSessions => view! { <sessions::AdminSessions/> }.into_any(),
         Page::AdminTokens => view! { <tokens::AdminTokens/> }.into_any(),
         Page::AdminProviders => view! { <providers::AdminProviders/> }.into_any(),
+        Page::AdminOutposts => view! { <outposts::AdminOutposts/> }.into_any(),
         Page::AdminPropertyMappings => {
             view! { <property_mappings::AdminPropertyMappings/> }.into_any()
         }
@@ -300,6 +303,12 @@ lazy_page!(
     admin_page,
     __preload_admin_page,
     Page::AdminProviders
+);
+lazy_page!(
+    AdminOutpostsRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminOutposts
 );
 lazy_page!(
     AdminPropertyMappingsRoute,

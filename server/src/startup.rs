@@ -208,6 +208,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/pkg/{*file}", get(pkg))
         .merge(crate::rest::router())
         .merge(crate::protocols::oauth2::routes())
+        .merge(crate::protocols::proxy::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -257,6 +258,12 @@ pub fn build_router(state: AppState) -> Router {
             request_id::assign,
         ))
         .layer(CompressionLayer::new())
+        // Outermost: a proxy-mode application's requests are its own, untouched by Ward's
+        // headers and compression.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::protocols::proxy::serve::by_host,
+        ))
         .with_state(state)
 }
 

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// Sections: (label, link). Only what is built is listed.
-const NAV: [(&str, &str); 13] = [
+const NAV: [(&str, &str); 14] = [
     ("Dashboard", "/if/admin/"),
     ("Events", "/if/admin/events/"),
     ("Users", "/if/admin/users/"),
@@ -15,6 +15,7 @@ const NAV: [(&str, &str); 13] = [
     ("Sessions", "/if/admin/sessions/"),
     ("Tokens", "/if/admin/tokens/"),
     ("Providers", "/if/admin/core/providers/"),
+    ("Outposts", "/if/admin/outpost/outposts/"),
     (
         "Property mappings",
         "/if/admin/customization/property-mappings/",

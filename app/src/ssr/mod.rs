@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod media;
 pub mod mfa;
 pub mod oauth2;
+pub mod outposts;
 pub mod policies;
 pub mod property_mappings;
 pub mod providers;

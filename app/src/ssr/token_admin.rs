@@ -10,7 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 const INTENTS: [&str; 3] = ["api", "recovery", "app_password"];
-const SEAL_PURPOSE: &str = "token-key";
+/// What token keys are sealed for (a key that can be shown again).
+pub(crate) const SEAL_PURPOSE: &str = "token-key";
 
 /// An expiry as `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time; empty = never. Must be future.
 fn parse_expiry(text: &str) -> Result<Option<time::OffsetDateTime>, &'static str> {

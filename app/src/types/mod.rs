@@ -6,6 +6,7 @@ pub mod directory;
 pub mod flow;
 pub mod library;
 pub mod mfa;
+pub mod outposts;
 pub mod property_mappings;
 pub mod providers;
 pub mod system;

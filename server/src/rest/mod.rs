@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod flows;
 mod groups;
+mod outposts;
 mod page;
 #[macro_use]
 mod typed;
@@ -163,6 +164,7 @@ pub fn router() -> Router<AppState> {
         .merge(authenticators::routes())
         .merge(providers::routes())
         .merge(property_mappings::routes())
+        .merge(outposts::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -200,7 +202,7 @@ pub fn router() -> Router<AppState> {
     ),
     modifiers(&BearerAuth),
     security(("authentik" = [])),
-    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices"), (name = "providers", description = "Providers of every type"), (name = "propertymappings", description = "Property mappings of every type")),
+    tags((name = "core", description = "Users, groups, applications and tokens"), (name = "admin", description = "System information"), (name = "crypto", description = "Certificate-key pairs"), (name = "events", description = "The audit log"), (name = "flows", description = "Flows and their stage bindings"), (name = "stages", description = "Stages of every type"), (name = "policies", description = "Policies and their bindings"), (name = "managed", description = "Blueprints"), (name = "authenticators", description = "MFA devices"), (name = "providers", description = "Providers of every type"), (name = "propertymappings", description = "Property mappings of every type"), (name = "outposts", description = "Outposts and their health")),
 )]
 pub struct ApiDoc;
 
@@ -212,6 +214,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(authenticators::openapi());
     doc.merge(providers::openapi());
     doc.merge(property_mappings::openapi());
+    doc.merge(<outposts::Doc as OpenApi>::openapi());
     doc
 }
 

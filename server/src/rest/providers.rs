@@ -109,11 +109,12 @@ impl Family for ProviderRow {
     }
 
     async fn list(pool: &PgPool, kind: Option<&'static Kind>) -> app::ssr::Result<Vec<Self>> {
-        edit::list(pool, kind).await
+        with_outpost_set(pool, edit::list(pool, kind).await?).await
     }
 
     async fn get(pool: &PgPool, id: Uuid) -> app::ssr::Result<Option<Self>> {
-        edit::get(pool, id).await
+        let rows = edit::get(pool, id).await?.into_iter().collect();
+        Ok(with_outpost_set(pool, rows).await?.pop())
     }
 
     async fn save(
@@ -140,6 +141,33 @@ impl Family for ProviderRow {
     async fn delete(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> app::ssr::Result<()> {
         edit::delete_in(tx, actor, id).await
     }
+}
+
+/// Fills a proxy provider's read-only `outpost_set`: the names of the outposts serving it.
+async fn with_outpost_set(
+    pool: &PgPool,
+    mut rows: Vec<ProviderRow>,
+) -> app::ssr::Result<Vec<ProviderRow>> {
+    let proxies: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.kind.kind == "proxy")
+        .map(|r| r.id)
+        .collect();
+    if proxies.is_empty() {
+        return Ok(rows);
+    }
+    let serving = app::ssr::outposts::edit::serving(pool, &proxies).await?;
+    for row in rows.iter_mut().filter(|r| r.kind.kind == "proxy") {
+        let names: Vec<Value> = serving
+            .iter()
+            .filter(|(p, _)| *p == row.id)
+            .map(|(_, name)| Value::String(name.clone()))
+            .collect();
+        if let Value::Object(config) = &mut row.config {
+            config.insert("outpost_set".into(), Value::Array(names));
+        }
+    }
+    Ok(rows)
 }
 
 typed_all!(

@@ -39,6 +39,15 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
         ),
         ("admin/providers/secret", json!({ "id": nobody })),
         ("admin/providers/delete", json!({ "id": nobody })),
+        ("admin/outposts/list", json!({})),
+        ("admin/outposts/choices", json!({})),
+        (
+            "admin/outposts/save",
+            json!({ "id": null, "form": { "name": "", "kind": "proxy", "providers": [], "config": "{}" } }),
+        ),
+        ("admin/outposts/delete", json!({ "id": nobody })),
+        ("admin/outposts/deployment", json!({ "id": nobody })),
+        ("admin/outposts/token", json!({ "id": nobody })),
         ("admin/propertymappings/list", json!({})),
         (
             "admin/propertymappings/save",

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod events;
 pub mod groups;
 pub mod mfa;
+pub mod outposts;
 pub mod property_mappings;
 pub mod providers;
 pub mod sessions;

@@ -4,6 +4,7 @@ pub mod certs;
 pub mod dashboard;
 pub mod events;
 pub mod groups;
+pub mod outposts;
 pub mod property_mappings;
 pub mod providers;
 pub mod sessions;

@@ -10,7 +10,9 @@
 //! on the `ward_oauth2` channel, and every process listening drops its caches. An entry also
 //! expires after a short time, so a missed notice costs seconds, not forever.
 use crate::ssr::flows::plan::FlowPlan;
+use crate::ssr::outposts::Outposted;
 use crate::ssr::providers::clients::OAuthClient;
+use crate::ssr::providers::proxy::sessions::CheckedSession;
 use crate::types::brands::Brand;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -96,6 +98,12 @@ pub struct Caches {
     install_id: OnceLock<Uuid>,
     brands: Ttl<String, Arc<Brand>>,
     plans: Ttl<String, Arc<FlowPlan>>,
+    /// Proxy sessions by the digest of their cookie: a warm forward-auth check reads no SQL.
+    proxy_sessions: Ttl<Vec<u8>, Arc<CheckedSession>>,
+    /// What each outpost serves, by outpost id.
+    outposts: Ttl<uuid::Uuid, Arc<Outposted>>,
+    /// The embedded outpost's id.
+    embedded: Mutex<Option<Uuid>>,
 }
 
 impl Default for Caches {
@@ -110,6 +118,9 @@ impl Default for Caches {
             brands: Ttl::with_max(256),
             // Keyed by slug or id; only flows that exist are kept.
             plans: Ttl::with_max(1024),
+            proxy_sessions: Ttl::new(),
+            outposts: Ttl::with_max(64),
+            embedded: Mutex::new(None),
         }
     }
 }
@@ -172,8 +183,40 @@ impl Caches {
         self.plans.put(key.to_string(), plan);
     }
 
+    /// A proxy session looked up before, by the digest of its cookie.
+    pub fn proxy_session(&self, digest: &[u8]) -> Option<Arc<CheckedSession>> {
+        self.proxy_sessions
+            .get(&digest.to_vec())
+            .filter(|s| s.session.is_live())
+    }
+
+    pub fn put_proxy_session(&self, digest: Vec<u8>, session: Arc<CheckedSession>) {
+        self.proxy_sessions.put(digest, session);
+    }
+
+    pub fn outposted(&self, outpost: Uuid) -> Option<Arc<Outposted>> {
+        self.outposts.get(&outpost)
+    }
+
+    pub fn put_outposted(&self, outpost: Uuid, served: Arc<Outposted>) {
+        self.outposts.put(outpost, served);
+    }
+
+    /// The embedded outpost's id, once known (it never changes).
+    pub fn embedded_outpost(&self) -> Option<Uuid> {
+        *self.embedded.lock().ok()?
+    }
+
+    pub fn put_embedded_outpost(&self, id: Uuid) {
+        if let Ok(mut e) = self.embedded.lock() {
+            *e = Some(id);
+        }
+    }
+
     /// Drops every cached entry.
     pub fn clear(&self) {
+        self.proxy_sessions.clear();
+        self.outposts.clear();
         self.plans.clear();
         self.clients.clear();
         self.tokens.clear();

@@ -59,6 +59,20 @@ pub const BUILT_IN: &[Scope] = &[
 /// blueprint selects openid, email, profile and offline_access.
 pub const DEFAULT_OFFERED: &[&str] = &[OPENID, "email", "profile", OFFLINE_ACCESS];
 
+/// A proxy provider's scopes when it names none: authentik's `set_oauth_defaults` selects
+/// openid, email, profile, entitlements and its proxy mapping.
+pub const PROXY_DEFAULT_OFFERED: &[&str] =
+    &[OPENID, "email", "profile", "entitlements", "ak_proxy"];
+
+/// The scopes a provider of `kind` offers when its settings name none.
+pub fn default_offered(kind: &str) -> &'static [&'static str] {
+    if kind == "proxy" {
+        PROXY_DEFAULT_OFFERED
+    } else {
+        DEFAULT_OFFERED
+    }
+}
+
 pub fn find(name: &str) -> Option<&'static Scope> {
     BUILT_IN.iter().find(|s| s.name == name)
 }
@@ -130,6 +144,7 @@ pub struct Subject<'a> {
     pub entitlements: &'a [String],
     /// The user's attributes merged over their groups' (`users::attributes::merged`).
     pub attributes: &'a Map<String, Value>,
+    pub is_superuser: bool,
 }
 
 /// The claims of the granted scopes (userinfo, and the ID token when the provider includes
@@ -174,6 +189,14 @@ fn builtin_claims(builtins: &[&str], who: &Subject<'_>) -> Map<String, Value> {
             "entitlements" => {
                 json!({ "entitlements": who.entitlements, "roles": who.entitlements })
             }
+            // authentik's proxy outpost mapping: what its headers (basic auth, additional
+            // headers) are built from.
+            "ak_proxy" => json!({
+                "ak_proxy": {
+                    "user_attributes": who.attributes,
+                    "is_superuser": who.is_superuser,
+                }
+            }),
             _ => continue,
         };
         if let Value::Object(m) = add {
@@ -223,12 +246,16 @@ mod tests {
             groups: &[],
             entitlements: &[],
             attributes: &attributes,
+            is_superuser: false,
         };
         let keys = ["department", "sub", "email", "nonce", "tags", "missing"];
         let with_email = claims(&["email"], &keys, &who);
         assert_eq!(with_email["email"], "alice@example.com");
         assert_eq!(with_email["department"], "R&D");
         assert_eq!(with_email["tags"], json!(["a"]));
+        let proxy = claims(&["ak_proxy"], &[], &who);
+        assert_eq!(proxy["ak_proxy"]["user_attributes"]["department"], "R&D");
+        assert_eq!(proxy["ak_proxy"]["is_superuser"], false);
         for absent in ["sub", "nonce", "missing"] {
             assert!(!with_email.contains_key(absent), "{absent}: {with_email:?}");
         }

@@ -106,6 +106,7 @@ async fn find(
     build(
         pool,
         secret_key,
+        &r.kind,
         r.id,
         r.name,
         r.client_id,
@@ -128,6 +129,7 @@ fn oauth2_settings(kind: &str, config: &serde_json::Value) -> Result<Option<OAut
 async fn build(
     pool: &PgPool,
     secret_key: &str,
+    kind: &str,
     id: Uuid,
     name: String,
     client_id: String,
@@ -146,7 +148,7 @@ async fn build(
     let mut scopes: Vec<ScopeOffer> = if settings.property_mappings.is_empty() {
         scopes::BUILT_IN
             .iter()
-            .filter(|s| scopes::DEFAULT_OFFERED.contains(&s.name))
+            .filter(|s| scopes::default_offered(kind).contains(&s.name))
             .map(|s| ScopeOffer {
                 name: s.name.into(),
                 description: s.description.into(),

@@ -331,5 +331,8 @@ impl Provider for ProxySettings {
     }
 }
 
+pub mod sessions;
+pub mod skip_path;
+
 #[cfg(test)]
 mod tests;

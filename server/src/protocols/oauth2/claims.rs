@@ -22,6 +22,8 @@ pub struct Person {
     /// The user's attributes merged over their groups' (and those groups' ancestors'), as
     /// authentik's `user.group_attributes()`: what attribute claims read.
     pub attributes: Map<String, Value>,
+    /// In a superuser group (authentik's `is_superuser`, for the `ak_proxy` scope).
+    pub is_superuser: bool,
 }
 
 /// `groups` is the attributes of the user's groups and of their ancestors, in group name order
@@ -38,6 +40,8 @@ pub async fn person(pool: &PgPool, user: User) -> Result<Person> {
     let row = sqlx::query!(
         r#"select coalesce(array(select g.name from groups g join group_members m on m.group_id = g.id
                                   where m.user_id = u.id order by g.name), '{}') as "groups!",
+                  exists(select 1 from group_members m join superuser_groups s on s.id = m.group_id
+                          where m.user_id = u.id) as "is_superuser!",
                   u.attributes->>'upn' as upn, u.attributes,
                   coalesce((with recursive up(id, parent_id, depth) as (
                       select g.id, g.parent_id, 0 from groups g join group_members m on m.group_id = g.id
@@ -55,6 +59,7 @@ pub async fn person(pool: &PgPool, user: User) -> Result<Person> {
     Ok(Person {
         user,
         groups: row.groups,
+        is_superuser: row.is_superuser,
         upn: row.upn,
         attributes: merged(row.group_attributes, row.attributes),
     })
@@ -67,6 +72,8 @@ pub async fn active_person(pool: &PgPool, id: uuid::Uuid) -> Result<Option<Perso
         r#"select u.id, u.username::text as "username!", u.email::text as email, u.name,
                   coalesce(array(select g.name from groups g join group_members m on m.group_id = g.id
                                   where m.user_id = u.id order by g.name), '{}') as "groups!",
+                  exists(select 1 from group_members m join superuser_groups s on s.id = m.group_id
+                          where m.user_id = u.id) as "is_superuser!",
                   u.attributes->>'upn' as upn, u.attributes,
                   coalesce((with recursive up(id, parent_id, depth) as (
                       select g.id, g.parent_id, 0 from groups g join group_members m on m.group_id = g.id
@@ -90,6 +97,7 @@ pub async fn active_person(pool: &PgPool, id: uuid::Uuid) -> Result<Option<Perso
             is_active: true,
         },
         groups: r.groups,
+        is_superuser: r.is_superuser,
         upn: r.upn,
         attributes: merged(r.group_attributes, r.attributes),
     }))
@@ -130,6 +138,7 @@ pub fn scope_claims(
             groups: &person.groups,
             entitlements: &[],
             attributes: &person.attributes,
+            is_superuser: person.is_superuser,
         },
     )
 }

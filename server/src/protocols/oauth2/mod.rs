@@ -9,12 +9,12 @@ mod device;
 mod discovery;
 mod end_session;
 mod errors;
-mod grants;
+pub(crate) mod grants;
 mod keys;
 mod machine;
 mod pages;
 mod register;
-mod token;
+pub(crate) mod token;
 pub use token::payload;
 mod userinfo;
 

@@ -140,6 +140,33 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
     }
     let code = param(form, "code")
         .ok_or_else(|| OAuthError::invalid_request("The request has no code."))?;
+    redeem_code(
+        ep,
+        &client,
+        code,
+        param(form, "redirect_uri"),
+        param(form, "code_verifier"),
+    )
+    .await
+    .map(|r| r.response)
+}
+
+/// What redeeming a code gave: the token response, and whom and which login session it is for.
+pub struct Redeemed {
+    pub response: Value,
+    pub user_id: Uuid,
+    pub session_id: Option<Uuid>,
+}
+
+/// Redeems an authorization code for `client` (authenticated by the caller: the token
+/// endpoint, or the embedded outpost that holds the client's secret).
+pub async fn redeem_code(
+    ep: &Endpoint<'_>,
+    client: &OAuthClient,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+) -> OAuthResult<Redeemed> {
     let invalid = || {
         OAuthError::invalid_grant(
             "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
@@ -160,23 +187,22 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
         }
         Taken::Invalid => return Err(invalid()),
     };
-    if param(form, "redirect_uri") != Some(code.redirect_uri.as_str()) {
+    if redirect_uri != Some(code.redirect_uri.as_str()) {
         return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the one the code was issued for.",
         ));
     }
-    pkce_ok(code.code_challenge.as_deref(), param(form, "code_verifier"))
-        .map_err(OAuthError::invalid_grant)?;
+    pkce_ok(code.code_challenge.as_deref(), code_verifier).map_err(OAuthError::invalid_grant)?;
     let user = claims::active_person(ep.pool, code.user_id)
         .await?
         .ok_or_else(invalid)?;
     let login = code.login().map_err(|()| invalid())?;
-    may_use(ep, &client, &user.user).await?;
+    may_use(ep, client, &user.user).await?;
     let with_refresh =
         code.scopes.iter().any(|s| s == OFFLINE_ACCESS) && client.allows_grant("refresh_token");
-    mint(
+    let response = mint(
         ep,
-        &client,
+        client,
         user,
         Mint {
             code_hash: None,
@@ -189,7 +215,12 @@ async fn code_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAut
             with_refresh,
         },
     )
-    .await
+    .await?;
+    Ok(Redeemed {
+        response,
+        user_id: code.user_id,
+        session_id: code.session_id,
+    })
 }
 
 async fn refresh_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OAuthResult<Value> {
@@ -299,6 +330,29 @@ async fn client_credentials(
         },
     )
     .await
+}
+
+/// The proxy outpost's header authentication with `Authorization: Basic` (username and app
+/// password): the client credentials grant as a client would make it, with every check it
+/// makes (throttle, events, the application's policies).
+pub async fn app_password_grant(
+    ep: &Endpoint<'_>,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    scope: &str,
+) -> OAuthResult<Value> {
+    let form: Form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("username", username),
+        ("password", password),
+        ("scope", scope),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    client_credentials(ep, &HeaderMap::new(), &form).await
 }
 
 /// The device grant (RFC 8628 §3.4): the device's poll; tokens once its user approved it.

@@ -39,6 +39,7 @@ mod binding;
 mod flow;
 mod group;
 mod mfa_device;
+mod outpost;
 mod policy;
 mod policy_binding;
 mod property_mapping;
@@ -58,6 +59,7 @@ const MODELS: &[(&str, &(dyn Model + Sync))] = &[
     ("authentik_flows.flow", &flow::Flow),
     ("authentik_flows.flowstagebinding", &binding::Binding),
     ("authentik_core.application", &application::Application),
+    ("authentik_outposts.outpost", &outpost::Outpost),
     (
         "authentik_policies.policybinding",
         &policy_binding::PolicyBinding,

@@ -2,7 +2,7 @@
 //! As authentik, each non-blank line is one regular expression searched **unanchored**
 //! (Go `regexp.MatchString`, Rust `Regex::is_match`): admins write `^/api/` to anchor, and a
 //! config such as `/public/` matches anywhere in the path, as it does for authentik.
-use app::ssr::providers::proxy::ProxyMode;
+use super::ProxyMode;
 use regex::{Regex, RegexBuilder};
 use url::Url;
 
