@@ -7,16 +7,8 @@ use crate::oauth2_oidc::authorize_as;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use server::protocols::proxy::check::database_lookups;
-use server::protocols::proxy::cookie::cookie_name;
 
 const PASSWORD: &str = "alice password 123";
-
-async fn flow_pk(app: &TestApp, slug: &str) -> String {
-    let flow = app
-        .admin_api(Method::GET, &format!("/flows/instances/{slug}/"), None)
-        .await;
-    flow["pk"].as_str().expect("pk").to_string()
-}
 
 struct Protected {
     client_id: String,
@@ -24,48 +16,17 @@ struct Protected {
     slug: String,
 }
 
-/// An application `slug` behind a proxy provider on the embedded outpost, whose browsers sign
-/// in at the test app itself.
+/// An application `slug` behind a proxy provider on the embedded outpost, on the test app's
+/// own address unless `settings` say otherwise; browsers sign in at the test app itself.
 async fn protected(app: &TestApp, slug: &str, settings: Value) -> Protected {
-    let mut body = json!({
-        "name": format!("{slug} proxy"),
-        "authorization_flow": flow_pk(app, "default-provider-authorization-implicit-consent").await,
-        "invalidation_flow": flow_pk(app, "default-provider-invalidation-flow").await,
-        "mode": "forward_single",
-        "external_host": app.address,
-    });
+    let mut body = json!({ "external_host": app.address });
     if let (Value::Object(b), Value::Object(s)) = (&mut body, settings) {
         b.extend(s);
     }
-    let provider = app
-        .admin_api(Method::POST, "/providers/proxy/", Some(body))
-        .await;
-    let pk: uuid::Uuid = provider["pk"].as_str().expect("pk").parse().expect("uuid");
-    app.admin_api(
-        Method::POST,
-        "/core/applications/",
-        Some(json!({ "name": slug, "slug": slug, "provider": pk })),
-    )
-    .await;
-    app::ssr::outposts::assign_to_embedded(&app.pool, pk)
-        .await
-        .expect("assign");
-    sqlx::query(
-        "update outposts set config = jsonb_set(config, '{authentik_host}', to_jsonb($1::text))
-          where managed = 'goauthentik.io/outposts/embedded'",
-    )
-    .bind(&app.address)
-    .execute(&app.pool)
-    .await
-    .expect("authentik_host");
-    app.caches.clear();
-    let client_id = provider["client_id"]
-        .as_str()
-        .expect("client id")
-        .to_string();
+    let p = crate::proxy_peers::protect(app, slug, body).await;
     Protected {
-        cookie: cookie_name(&client_id),
-        client_id,
+        client_id: p.client_id,
+        cookie: p.cookie,
         slug: slug.to_string(),
     }
 }

@@ -127,6 +127,7 @@ pub fn cookie_value(set_cookie: &str) -> String {
 /// A proxy provider for the application `slug` on the embedded outpost (`settings` name its
 /// `external_host`: the proxy's address); browsers sign in at the test app itself.
 pub struct Protected {
+    pub client_id: String,
     pub cookie: String,
     pub application: Value,
 }
@@ -173,8 +174,13 @@ pub async fn protect(app: &TestApp, slug: &str, settings: Value) -> Protected {
     .await
     .expect("authentik_host");
     app.caches.clear();
+    let client_id = provider["client_id"]
+        .as_str()
+        .expect("client id")
+        .to_string();
     Protected {
-        cookie: cookie_name(provider["client_id"].as_str().expect("client id")),
+        cookie: cookie_name(&client_id),
+        client_id,
         application,
     }
 }
