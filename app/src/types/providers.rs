@@ -14,6 +14,9 @@ pub struct ProviderRow {
     /// Whether this screen's form edits it (the OAuth2 kind; others through the REST API and
     /// blueprints until their forms exist).
     pub editable: bool,
+    /// The provider kind (`oauth2`, `proxy`, …).
+    #[serde(default)]
+    pub kind: String,
 }
 
 /// An OAuth2 provider's settings as the admin form edits them; the rest keep their values (or
@@ -57,4 +60,13 @@ pub struct ScopeChoice {
     /// Chosen for a new provider, as authentik's form does (the built-in openid, email and
     /// profile mappings).
     pub new_provider: bool,
+}
+
+/// A proxy provider's reverse-proxy configurations (its "Setup"), or why there are none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProxySetup {
+    /// Why there is nothing to paste (proxy mode, or a setting that cannot be written safely).
+    pub note: String,
+    /// (proxy, configuration): nginx, Traefik, Caddy, Envoy.
+    pub snippets: Vec<(String, String)>,
 }

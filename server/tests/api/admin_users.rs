@@ -39,6 +39,7 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
         ),
         ("admin/providers/secret", json!({ "id": nobody })),
         ("admin/providers/delete", json!({ "id": nobody })),
+        ("admin/providers/snippets", json!({ "id": nobody })),
         ("admin/outposts/list", json!({})),
         ("admin/outposts/choices", json!({})),
         (

@@ -44,6 +44,7 @@ mod proxy_forward;
 mod proxy_mode;
 mod proxy_nginx;
 mod proxy_peers;
+mod proxy_snippets;
 mod recovery;
 mod rest_applications;
 mod rest_auth;

@@ -1,6 +1,7 @@
-//! Superusers: providers (the OAuth2 provider form, the audited secret view, delete).
+//! Superusers: providers (the OAuth2 provider form, the audited secret view, a proxy provider's
+//! reverse-proxy configurations, delete).
 use crate::types::directory::Saved;
-use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow};
+use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ProxySetup};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -81,4 +82,17 @@ pub async fn admin_delete_provider(id: String) -> Result<(), ServerFnError> {
         .map_err(public)?;
     tx.commit().await.map_err(|e| public(e.into()))?;
     Ok(())
+}
+
+/// Superusers only: a proxy provider's reverse-proxy configurations (nginx, Traefik, Caddy,
+/// Envoy), or why there are none; NotFound for other kinds.
+#[server(prefix = "/-/fn", endpoint = "admin/providers/snippets", input = Json)]
+pub async fn admin_proxy_snippets(id: String) -> Result<ProxySetup, ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    req.require_admin().await?;
+    let id = parse_id(&id)?;
+    crate::ssr::providers::admin::proxy_setup(&req.state.pool, &req.state.settings.public_url, id)
+        .await
+        .map_err(public)
 }

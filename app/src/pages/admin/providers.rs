@@ -1,10 +1,11 @@
 //! Admin → Providers: OAuth2/OpenID providers with their application, the essential settings
 //! and the scopes offered in a form (the rest through the REST API and blueprints), the client
 //! secret shown again on request (recorded), and a warning when implicit, hybrid or password
-//! grants are on. `?edit=<pk>` opens a provider in the form.
+//! grants are on. `?edit=<pk>` opens a provider in the form. A proxy provider's "Setup" shows
+//! the reverse-proxy configurations to paste (nginx, Traefik, Caddy, Envoy).
 use crate::api::admin::providers::{
     AdminDeleteProvider, AdminProviderSecret, AdminSaveOauth2, admin_list_providers,
-    admin_provider_choices,
+    admin_provider_choices, admin_proxy_snippets,
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
@@ -143,6 +144,8 @@ pub fn AdminProviders() -> impl IntoView {
     let editing = RwSignal::new(None::<String>);
     let errors = RwSignal::new(FieldErrors::new());
     let secret = RwSignal::new(None::<(String, String)>);
+    // The proxy provider whose setup is shown: (pk, name).
+    let setup = RwSignal::new(None::<(String, String)>);
     on_saved(*save, errors, "Provider saved.", move |_| {
         editing.set(None);
         fields.with_value(Fields::reset);
@@ -191,13 +194,14 @@ pub fn AdminProviders() -> impl IntoView {
                     <input id="provider-secret" readonly class=format!("{INPUT_CLASS} font-mono") prop:value=s/>
                 </div>
             })}
+            {move || setup.get().map(|(id, name)| view! { <ProxySetupView id name setup/> })}
             <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match providers.await {
                         Ok(rows) if rows.is_empty() => view! { <p class="text-slate-500">"No providers yet."</p> }.into_any(),
                         Ok(rows) => view! {
                             <ul id="providers" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-                                {rows.into_iter().map(|p| view! { <ProviderItem p fields editing reveal delete/> }).collect_view()}
+                                {rows.into_iter().map(|p| view! { <ProviderItem p fields editing reveal delete setup/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(e) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
@@ -215,9 +219,11 @@ fn ProviderItem(
     editing: RwSignal<Option<String>>,
     reveal: ServerAction<AdminProviderSecret>,
     delete: ServerAction<AdminDeleteProvider>,
+    setup: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let (id, id2, id3) = (p.id.clone(), p.id.clone(), p.id.clone());
     let (form, editable) = (p.form.clone(), p.editable);
+    let proxy = (p.kind == "proxy").then(|| (p.id.clone(), p.name.clone()));
     let name = p.name.clone();
     let app = if p.application.is_empty() {
         view! { <span class="text-amber-700 dark:text-amber-400">" · not assigned to an application"</span> }.into_any()
@@ -237,11 +243,45 @@ fn ProviderItem(
                         }
                     }>"Edit"</button>
                 </Show>
+                {proxy.map(|target| view! {
+                    <button type="button" class=SECONDARY_CLASS on:click=move |_| setup.set(Some(target.clone()))>"Setup"</button>
+                })}
                 <button type="button" class=SECONDARY_CLASS on:click=move |_| { reveal.dispatch(AdminProviderSecret { id: id2.clone() }); }>"View secret"</button>
                 <ConfirmButton label="Delete" question="Delete this provider? Its application stays, without sign-in."
                     on_confirm=Callback::new(move |_| { delete.dispatch(AdminDeleteProvider { id: id3.clone() }); })/>
             </span>
         </li>
+    }
+}
+
+/// A proxy provider's reverse-proxy configurations, one heading and `<pre>` per proxy, or why
+/// there are none (proxy mode).
+#[component]
+fn ProxySetupView(
+    id: String,
+    name: String,
+    setup: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let loaded = Resource::new(move || id.clone(), admin_proxy_snippets);
+    view! {
+        <section id="provider-setup" class="mb-6 max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+            <div class="flex items-center justify-between gap-2">
+                <h2 class="font-semibold">{format!("Setup · {name}")}</h2>
+                <button type="button" class=SECONDARY_CLASS on:click=move |_| setup.set(None)>"Close"</button>
+            </div>
+            <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok(s) if s.snippets.is_empty() => view! { <p role="status">{s.note}</p> }.into_any(),
+                        Ok(s) => s.snippets.into_iter().map(|(proxy, text)| view! {
+                            <h3 class="font-medium">{proxy.clone()}</h3>
+                            <pre data-proxy=proxy class="max-h-96 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs select-all dark:bg-slate-950">{text}</pre>
+                        }).collect_view().into_any(),
+                        Err(e) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -7,7 +7,7 @@ use crate::ssr::events::{self, NewEvent, action};
 use crate::ssr::oauth2::scopes;
 use crate::ssr::{Error, Result};
 use crate::types::directory::Saved;
-use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ScopeChoice};
+use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ProxySetup, ScopeChoice};
 use serde_json::{Value as Json, json};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -68,6 +68,7 @@ pub async fn rows(pool: &PgPool) -> Result<Vec<ProviderRow>> {
             name: p.name,
             verbose_name: p.kind.verbose_name.into(),
             editable: p.kind.kind == "oauth2",
+            kind: p.kind.kind.into(),
             client_id: p.client_id.unwrap_or_default(),
             application: p.application.map(|(_, name)| name).unwrap_or_default(),
         })
@@ -261,6 +262,46 @@ pub async fn view_secret(
     )
     .await?;
     Ok(secret)
+}
+
+/// A proxy provider's reverse-proxy configurations, for a reverse proxy that reaches Ward at
+/// the embedded outpost's `authentik_host`, else at `public_url`. NotFound for other kinds.
+pub async fn proxy_setup(pool: &PgPool, public_url: &str, id: Uuid) -> Result<ProxySetup> {
+    use super::proxy::{ProxySettings, snippets};
+    let row = edit::get(pool, id)
+        .await?
+        .filter(|p| p.kind.kind == "proxy")
+        .ok_or(Error::NotFound)?;
+    let settings: ProxySettings = serde_json::from_value(row.config)
+        .map_err(|e| Error::internal(format!("stored proxy settings: {e}")))?;
+    let outpost = crate::ssr::outposts::embedded(pool).await?;
+    let ward = outpost
+        .config
+        .get("authentik_host")
+        .and_then(Json::as_str)
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or(public_url)
+        .to_string();
+    Ok(match snippets::snippets(&settings, &ward) {
+        Ok(Some(s)) => ProxySetup {
+            note: String::new(),
+            snippets: vec![
+                ("nginx".into(), s.nginx),
+                ("Traefik".into(), s.traefik),
+                ("Caddy".into(), s.caddy),
+                ("Envoy".into(), s.envoy),
+            ],
+        },
+        Ok(None) => ProxySetup {
+            note: snippets::PROXY_MODE_NOTE.into(),
+            snippets: Vec::new(),
+        },
+        Err(e) => ProxySetup {
+            note: e.to_string(),
+            snippets: Vec::new(),
+        },
+    })
 }
 
 #[cfg(test)]

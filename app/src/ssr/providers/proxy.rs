@@ -333,6 +333,7 @@ impl Provider for ProxySettings {
 
 pub mod sessions;
 pub mod skip_path;
+pub mod snippets;
 
 #[cfg(test)]
 mod tests;
