@@ -484,3 +484,45 @@ async fn header_authentication_takes_this_providers_tokens_and_app_passwords() {
         "the wrong app password is an event: {refused:?}"
     );
 }
+
+#[tokio::test]
+async fn the_cleanup_deletes_ended_proxy_sessions_only() {
+    use app::ssr::providers::proxy::sessions;
+    let app = spawn_api().await;
+    let alice = app.create_user("alice", PASSWORD).await;
+    let p = protected(&app, "clean", json!({})).await;
+    let provider: uuid::Uuid = sqlx::query_scalar("select id from providers where client_id = $1")
+        .bind(&p.client_id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("provider");
+    let claims = serde_json::Map::new();
+    let new = |ttl_secs| sessions::NewSession {
+        provider_id: provider,
+        user_id: alice,
+        session_id: None,
+        claims: &claims,
+        token: "t",
+        ttl_secs,
+    };
+    let key = crate::helpers::SECRET_KEY;
+    let live = sessions::create(&app.pool, key, &new(3600))
+        .await
+        .expect("live");
+    let ended = sessions::create(&app.pool, key, &new(-1))
+        .await
+        .expect("ended");
+    assert_eq!(
+        sessions::delete_expired(&app.pool).await.expect("cleanup"),
+        1
+    );
+    assert_eq!(sessions::delete_expired(&app.pool).await.expect("again"), 0);
+    let found = sessions::load(&app.pool, key, provider, &live)
+        .await
+        .expect("load");
+    assert_eq!(found.map(|s| s.user_id), Some(alice));
+    let gone = sessions::load(&app.pool, key, provider, &ended)
+        .await
+        .expect("load");
+    assert!(gone.is_none());
+}

@@ -77,6 +77,11 @@ pub async fn expired_cleanup(pool: &PgPool, _job: &Job) -> Result<()> {
     sqlx::query!("delete from workers where last_seen < now() - interval '1 day'")
         .execute(pool)
         .await?;
+    crate::ssr::providers::proxy::sessions::delete_expired(pool).await?;
+    // Outpost instances that stopped reporting a day ago are gone (their health is history).
+    sqlx::query("delete from outpost_states where last_seen < now() - interval '1 day'")
+        .execute(pool)
+        .await?;
     crate::ssr::throttle::forget_old(pool).await?;
     Ok(())
 }

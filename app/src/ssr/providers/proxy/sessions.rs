@@ -152,8 +152,17 @@ pub async fn end(pool: &PgPool, cookie: &str) -> Result<Option<Uuid>> {
     .await?)
 }
 
-/// Deletes sessions past their end (the retention job).
+/// Deletes sessions past their end (the cleanup job). Nothing is deleted, and no cache-clearing
+/// notice sent, when none has ended.
 pub async fn delete_expired(pool: &PgPool) -> Result<u64> {
+    let any = sqlx::query_scalar::<_, bool>(
+        "select exists(select 1 from proxy_sessions where expires_at <= now())",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !any {
+        return Ok(0);
+    }
     Ok(
         sqlx::query("delete from proxy_sessions where expires_at <= now()")
             .execute(pool)
