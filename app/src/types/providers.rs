@@ -11,12 +11,14 @@ pub struct ProviderRow {
     pub application: String,
     /// The form to edit it with (OAuth2 providers).
     pub form: OAuth2Form,
-    /// Whether this screen's form edits it (the OAuth2 kind; others through the REST API and
-    /// blueprints until their forms exist).
+    /// Whether the OAuth2 form edits it (the OAuth2 kind; proxy providers have `proxy`).
     pub editable: bool,
     /// The provider kind (`oauth2`, `proxy`, …).
     #[serde(default)]
     pub kind: String,
+    /// The proxy form's values, for a proxy provider.
+    #[serde(default)]
+    pub proxy: Option<ProxyForm>,
 }
 
 /// An OAuth2 provider's settings as the admin form edits them; the rest keep their values (or
@@ -38,6 +40,45 @@ pub struct OAuth2Form {
     /// The scope mappings offered (their pks); none: Ward offers its default scopes.
     #[serde(default)]
     pub property_mappings: Vec<String>,
+}
+
+/// A proxy provider's settings as the admin form edits them (authentik's proxy provider form);
+/// the rest (certificate, scope mappings, other flows) keep their values, or authentik's
+/// defaults on create, and are set through the REST API or blueprints.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProxyForm {
+    pub name: String,
+    /// `proxy`, `forward_single` or `forward_domain`.
+    pub mode: String,
+    pub external_host: String,
+    /// The upstream (proxy mode).
+    pub internal_host: String,
+    pub internal_host_ssl_validation: bool,
+    /// The domain the sign-in is shared across (forward_domain).
+    pub cookie_domain: String,
+    /// A flow's pk.
+    pub authorization_flow: String,
+    /// Regular expressions, one per line: paths that pass without signing in.
+    pub skip_path_regex: String,
+    pub intercept_header_auth: bool,
+    pub basic_auth_enabled: bool,
+    pub basic_auth_user_attribute: String,
+    pub basic_auth_password_attribute: String,
+    /// authentik's duration syntax, e.g. `hours=1`.
+    pub access_token_validity: String,
+}
+
+impl ProxyForm {
+    /// A new provider's form: authentik's defaults.
+    pub fn new_provider() -> Self {
+        ProxyForm {
+            mode: "proxy".into(),
+            internal_host_ssl_validation: true,
+            intercept_header_auth: true,
+            access_token_validity: "hours=1".into(),
+            ..ProxyForm::default()
+        }
+    }
 }
 
 /// What the form's pickers offer: (pk, label).

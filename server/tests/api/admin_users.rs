@@ -37,6 +37,10 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
             "admin/providers/save",
             json!({ "id": null, "form": { "name": "p-perm", "client_type": "public", "client_id": "", "redirect_uris": "", "authorization_flow": "", "signing_key": "", "grant_types": [], "sub_mode": "hashed_user_id", "include_claims_in_id_token": true } }),
         ),
+        (
+            "admin/providers/save-proxy",
+            json!({ "id": nobody, "form": { "name": "p-perm", "mode": "proxy", "external_host": "", "internal_host": "", "internal_host_ssl_validation": true, "cookie_domain": "", "authorization_flow": "", "skip_path_regex": "", "intercept_header_auth": true, "basic_auth_enabled": false, "basic_auth_user_attribute": "", "basic_auth_password_attribute": "", "access_token_validity": "hours=1" } }),
+        ),
         ("admin/providers/secret", json!({ "id": nobody })),
         ("admin/providers/delete", json!({ "id": nobody })),
         ("admin/providers/snippets", json!({ "id": nobody })),

@@ -1,7 +1,7 @@
-//! Superusers: providers (the OAuth2 provider form, the audited secret view, a proxy provider's
-//! reverse-proxy configurations, delete).
+//! Superusers: providers (the OAuth2 and proxy provider forms, the audited secret view, a
+//! proxy provider's reverse-proxy configurations, delete).
 use crate::types::directory::Saved;
-use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ProxySetup};
+use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ProxyForm, ProxySetup};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -39,6 +39,35 @@ pub async fn admin_save_oauth2(
         .map(|i| parse_id(&i))
         .transpose()?;
     let saved = crate::ssr::providers::admin::save_oauth2(
+        &req.state.pool,
+        &req.actor(&admin),
+        &req.state.settings.secret_key,
+        id,
+        &form,
+    )
+    .await
+    .map_err(public)?;
+    Ok(match saved {
+        Saved::Ok(id) => Saved::Ok(id.to_string()),
+        Saved::Invalid(e) => Saved::Invalid(e),
+    })
+}
+
+/// Superusers only: creates (no `id`) or updates a proxy provider through the REST API's save
+/// path; field errors beside the fields.
+#[server(prefix = "/-/fn", endpoint = "admin/providers/save-proxy", input = Json)]
+pub async fn admin_save_proxy(
+    id: Option<String>,
+    form: ProxyForm,
+) -> Result<Saved<String>, ServerFnError> {
+    use crate::api::context::{Request, parse_id, public};
+    let req = Request::extract().await?;
+    let admin = req.require_admin().await?;
+    let id = id
+        .filter(|i| !i.is_empty())
+        .map(|i| parse_id(&i))
+        .transpose()?;
+    let saved = crate::ssr::providers::admin::proxy_form::save(
         &req.state.pool,
         &req.actor(&admin),
         &req.state.settings.secret_key,

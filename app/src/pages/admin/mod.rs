@@ -7,6 +7,7 @@ pub mod groups;
 pub mod outposts;
 pub mod property_mappings;
 pub mod providers;
+pub mod proxy_provider_form;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;

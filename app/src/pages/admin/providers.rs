@@ -1,11 +1,14 @@
 //! Admin → Providers: OAuth2/OpenID providers with their application, the essential settings
 //! and the scopes offered in a form (the rest through the REST API and blueprints), the client
 //! secret shown again on request (recorded), and a warning when implicit, hybrid or password
-//! grants are on. `?edit=<pk>` opens a provider in the form. A proxy provider's "Setup" shows
-//! the reverse-proxy configurations to paste (nginx, Traefik, Caddy, Envoy).
+//! grants are on. Proxy providers have their own form (`proxy_provider_form`), which takes the
+//! OAuth2 form's place while open. `?edit=<pk>` opens a provider in its form. A proxy
+//! provider's "Setup" shows the reverse-proxy configurations to paste (nginx, Traefik, Caddy,
+//! Envoy).
+use super::proxy_provider_form::{ProxyProviderForm, ProxyTarget};
 use crate::api::admin::providers::{
-    AdminDeleteProvider, AdminProviderSecret, AdminSaveOauth2, admin_list_providers,
-    admin_provider_choices, admin_proxy_snippets,
+    AdminDeleteProvider, AdminProviderSecret, AdminSaveOauth2, AdminSaveProxy,
+    admin_list_providers, admin_provider_choices, admin_proxy_snippets,
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
 use crate::components::confirm::ConfirmButton;
@@ -107,10 +110,17 @@ fn new_form() -> OAuth2Form {
 #[component]
 pub fn AdminProviders() -> impl IntoView {
     let save = ServerAction::<AdminSaveOauth2>::new();
+    let save_proxy = ServerAction::<AdminSaveProxy>::new();
     let delete = ServerAction::<AdminDeleteProvider>::new();
     let reveal = ServerAction::<AdminProviderSecret>::new();
     let providers = Resource::new(
-        move || (save.version().get(), delete.version().get()),
+        move || {
+            (
+                save.version().get(),
+                save_proxy.version().get(),
+                delete.version().get(),
+            )
+        },
         |_| admin_list_providers(),
     );
     let choices = Resource::new(|| (), |_| admin_provider_choices());
@@ -134,21 +144,28 @@ pub fn AdminProviders() -> impl IntoView {
         move || query.with(|q| q.get("edit")).filter(|id| !id.is_empty()),
         |id| async move {
             match id {
-                Some(id) => admin_list_providers()
-                    .await
-                    .map(|rows| rows.into_iter().find(|r| r.id == id && r.editable)),
+                Some(id) => admin_list_providers().await.map(|rows| {
+                    rows.into_iter()
+                        .find(|r| r.id == id && (r.editable || r.proxy.is_some()))
+                }),
                 None => Ok(None),
             }
         },
     );
     let editing = RwSignal::new(None::<String>);
     let errors = RwSignal::new(FieldErrors::new());
+    // The proxy provider form, while open, and its errors.
+    let proxy = RwSignal::new(None::<ProxyTarget>);
+    let proxy_errors = RwSignal::new(FieldErrors::new());
     let secret = RwSignal::new(None::<(String, String)>);
     // The proxy provider whose setup is shown: (pk, name).
     let setup = RwSignal::new(None::<(String, String)>);
     on_saved(*save, errors, "Provider saved.", move |_| {
         editing.set(None);
         fields.with_value(Fields::reset);
+    });
+    on_saved(*save_proxy, proxy_errors, "Provider saved.", move |_| {
+        proxy.set(None)
     });
     on_done(*delete, "Provider deleted.");
     Effect::new(move |_| {
@@ -167,7 +184,16 @@ pub fn AdminProviders() -> impl IntoView {
     };
     view! {
         <AdminShell title="Providers">
-            <PageHeader title="Providers"/>
+            <PageHeader title="Providers">
+                <button type="button" id="provider-new" class=SECONDARY_CLASS on:click=move |_| {
+                    proxy.set(None);
+                    editing.set(None);
+                    errors.set(FieldErrors::new());
+                    fields.with_value(Fields::reset);
+                }>"New OAuth2/OpenID provider"</button>
+                <button type="button" id="proxy-provider-new" class=SECONDARY_CLASS
+                    on:click=move |_| proxy.set(Some(ProxyTarget::new_provider()))>"New proxy provider"</button>
+            </PageHeader>
             <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match (choices.await, opened.await) {
@@ -175,14 +201,28 @@ pub fn AdminProviders() -> impl IntoView {
                             let new_mappings = c.scopes.iter().filter(|s| s.new_provider).map(|s| s.id.clone()).collect();
                             fields.with_value(|f| f.new_mappings.set(new_mappings));
                             match opened {
-                                Some(p) => {
+                                Some(p) if p.editable => {
                                     fields.with_value(|f| f.set(&p.form));
                                     editing.set(Some(p.id));
+                                }
+                                Some(p) => {
+                                    proxy.set(p.proxy.map(|form| ProxyTarget { id: Some(p.id), form }));
+                                    if editing.get_untracked().is_none() {
+                                        fields.with_value(Fields::reset);
+                                    }
                                 }
                                 None if editing.get_untracked().is_none() => fields.with_value(Fields::reset),
                                 None => {}
                             }
-                            view! { <ProviderForm fields errors editing choices=c submit/> }.into_any()
+                            let flows = c.flows.clone();
+                            view! {
+                                {move || proxy.get().map(|target| view! {
+                                    <ProxyProviderForm target open=proxy save=save_proxy errors=proxy_errors flows=flows.clone()/>
+                                })}
+                                <div class:hidden=move || proxy.with(Option::is_some)>
+                                    <ProviderForm fields errors editing choices=c submit/>
+                                </div>
+                            }.into_any()
                         }
                         (Err(e), _) | (_, Err(e)) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
                     }
@@ -201,7 +241,7 @@ pub fn AdminProviders() -> impl IntoView {
                         Ok(rows) if rows.is_empty() => view! { <p class="text-slate-500">"No providers yet."</p> }.into_any(),
                         Ok(rows) => view! {
                             <ul id="providers" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-                                {rows.into_iter().map(|p| view! { <ProviderItem p fields editing reveal delete setup/> }).collect_view()}
+                                {rows.into_iter().map(|p| view! { <ProviderItem p fields editing reveal delete setup proxy/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(e) => view! { <p role="alert" class="text-red-600">{error_text(&e)}</p> }.into_any(),
@@ -220,10 +260,15 @@ fn ProviderItem(
     reveal: ServerAction<AdminProviderSecret>,
     delete: ServerAction<AdminDeleteProvider>,
     setup: RwSignal<Option<(String, String)>>,
+    proxy: RwSignal<Option<ProxyTarget>>,
 ) -> impl IntoView {
     let (id, id2, id3) = (p.id.clone(), p.id.clone(), p.id.clone());
+    let proxy_target = p.proxy.clone().map(|form| ProxyTarget {
+        id: Some(p.id.clone()),
+        form,
+    });
     let (form, editable) = (p.form.clone(), p.editable);
-    let proxy = (p.kind == "proxy").then(|| (p.id.clone(), p.name.clone()));
+    let setup_target = (p.kind == "proxy").then(|| (p.id.clone(), p.name.clone()));
     let name = p.name.clone();
     let app = if p.application.is_empty() {
         view! { <span class="text-amber-700 dark:text-amber-400">" · not assigned to an application"</span> }.into_any()
@@ -238,12 +283,16 @@ fn ProviderItem(
                     <button type="button" class=SECONDARY_CLASS on:click={
                         let (form, id) = (form.clone(), id.clone());
                         move |_| {
+                            proxy.set(None);
                             fields.with_value(|f| f.set(&form));
                             editing.set(Some(id.clone()));
                         }
                     }>"Edit"</button>
                 </Show>
-                {proxy.map(|target| view! {
+                {proxy_target.map(|target| view! {
+                    <button type="button" class=SECONDARY_CLASS data-edit-proxy="" on:click=move |_| proxy.set(Some(target.clone()))>"Edit"</button>
+                })}
+                {setup_target.map(|target| view! {
                     <button type="button" class=SECONDARY_CLASS on:click=move |_| setup.set(Some(target.clone()))>"Setup"</button>
                 })}
                 <button type="button" class=SECONDARY_CLASS on:click=move |_| { reveal.dispatch(AdminProviderSecret { id: id2.clone() }); }>"View secret"</button>

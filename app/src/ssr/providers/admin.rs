@@ -1,5 +1,6 @@
 //! The admin screen's side of providers: rows with the form that edits them, the pickers'
-//! choices, saving the form through `edit`, and the audited view of a client secret.
+//! choices, saving the form through `edit`, and the audited view of a client secret. The proxy
+//! provider form is `proxy_form`.
 use super::edit::{self, Client};
 use super::{by_kind, redirect_uris::RedirectUri};
 use crate::ssr::audit::Actor;
@@ -11,6 +12,8 @@ use crate::types::providers::{OAuth2Form, ProviderChoices, ProviderRow, ProxySet
 use serde_json::{Value as Json, json};
 use sqlx::PgPool;
 use uuid::Uuid;
+
+pub mod proxy_form;
 
 fn form_of(row: &edit::ProviderRow) -> OAuth2Form {
     let c = &row.config;
@@ -65,6 +68,9 @@ pub async fn rows(pool: &PgPool) -> Result<Vec<ProviderRow>> {
         .map(|p| ProviderRow {
             id: p.id.to_string(),
             form: form_of(&p),
+            proxy: (p.kind.kind == "proxy")
+                .then(|| proxy_form::form_of(&p))
+                .flatten(),
             name: p.name,
             verbose_name: p.kind.verbose_name.into(),
             editable: p.kind.kind == "oauth2",
@@ -160,20 +166,7 @@ pub async fn save_oauth2(
     };
     let mut config = match current.as_ref().map(|c| c.config.clone()) {
         Some(Json::Object(m)) => m,
-        _ => {
-            // A new provider: the invalidation flow authentik's providers use.
-            let invalidation = sqlx::query_scalar!(
-                "select id from flows where slug = 'default-provider-invalidation-flow'"
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            let mut m = serde_json::Map::new();
-            m.insert(
-                "invalidation_flow".into(),
-                json!(invalidation.map(|i| i.to_string()).unwrap_or_default()),
-            );
-            m
-        }
+        _ => new_config(&mut tx).await?,
     };
     let uris: Vec<Json> = form
         .redirect_uris
@@ -239,6 +232,22 @@ pub async fn save_oauth2(
         tx.commit().await?;
     }
     Ok(saved)
+}
+
+/// A new provider's settings before the form's: the invalidation flow authentik's providers use
+/// (the REST API requires one; the forms do not ask).
+async fn new_config(tx: &mut sqlx::PgConnection) -> Result<serde_json::Map<String, Json>> {
+    let invalidation = sqlx::query_scalar!(
+        "select id from flows where slug = 'default-provider-invalidation-flow'"
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "invalidation_flow".into(),
+        json!(invalidation.map(|i| i.to_string()).unwrap_or_default()),
+    );
+    Ok(m)
 }
 
 /// The client secret in clear, shown again to an admin and recorded as a `secret_view` event.
