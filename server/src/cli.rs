@@ -30,6 +30,10 @@ pub enum Command {
     /// Apply a blueprint (authentik's YAML format), or print the directory as one.
     #[command(subcommand)]
     Blueprint(BlueprintCommand),
+    /// Run a remote outpost (`proxy`) with authentik's settings: AUTHENTIK_HOST, AUTHENTIK_TOKEN,
+    /// AUTHENTIK_INSECURE, AUTHENTIK_LISTEN__HTTP.
+    #[command(subcommand)]
+    Outpost(OutpostCommand),
     /// Start or stop a throwaway PostgreSQL cluster for the test suite; `start` prints the URL
     /// of its (empty) database `ward`.
     #[command(hide = true)]
@@ -39,6 +43,12 @@ pub enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+pub enum OutpostCommand {
+    /// Forward auth and proxy mode for the proxy providers assigned to the outpost.
+    Proxy,
 }
 
 #[derive(Subcommand)]
@@ -56,7 +66,7 @@ pub enum BlueprintCommand {
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve => unreachable_serve(),
+        Command::Serve | Command::Outpost(_) => unreachable_serve(),
         Command::Migrate => {
             with_db(&config, |pool| async move { Ok(db::migrate(&pool).await?) }).await
         }

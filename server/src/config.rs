@@ -40,7 +40,7 @@ impl std::fmt::Debug for SecretKey {
 }
 
 /// authentik's default: loopback and the private ranges.
-const DEFAULT_TRUSTED: &str =
+pub const DEFAULT_TRUSTED: &str =
     "127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fe80::/10,::1/128";
 
 impl Config {

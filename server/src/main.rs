@@ -1,7 +1,8 @@
 //! `ward`: the whole identity provider in one binary.
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, OutpostCommand};
 use server::config::Config;
+use server::protocols::proxy::remote;
 use server::startup::{Application, shutdown_signal};
 use std::process::ExitCode;
 
@@ -30,6 +31,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 () = &mut stop => return Ok(()),
             };
             app.run_until(stop).await
+        }
+        Command::Outpost(OutpostCommand::Proxy) => {
+            remote::run(remote::RemoteSettings::from_env()?, stop).await
         }
         other => tokio::select! {
             done = server::cli::run(other, config) => done,

@@ -208,7 +208,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/pkg/{*file}", get(pkg))
         .merge(crate::rest::router())
         .merge(crate::protocols::oauth2::routes())
-        .merge(crate::protocols::proxy::routes())
+        .merge(crate::protocols::proxy::routes::<AppState>())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -262,7 +262,7 @@ pub fn build_router(state: AppState) -> Router {
         // headers and compression.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::protocols::proxy::serve::by_host,
+            crate::protocols::proxy::serve::by_host::<AppState>,
         ))
         .with_state(state)
 }

@@ -45,7 +45,7 @@ pub async fn cached_embedded(state: &crate::ssr::AppState) -> Result<std::sync::
         return Ok(hit);
     }
     let outpost = embedded(&state.pool).await?;
-    let served = served(&state.pool, outpost.id).await?;
+    let served = served(&state.pool, Some(outpost.id)).await?;
     let id = outpost.id;
     let found = std::sync::Arc::new(Outposted { outpost, served });
     state.oauth2.put_embedded_outpost(id);
@@ -92,16 +92,18 @@ pub struct Outposted {
     pub served: Vec<Served>,
 }
 
-/// The proxy providers assigned to `outpost` that belong to an application (a provider
-/// without one serves nothing, as in authentik). A row whose settings no longer parse is
-/// left out with a warning rather than failing every other provider.
-pub async fn served(pool: &PgPool, outpost: Uuid) -> Result<Vec<Served>> {
+/// The proxy providers assigned to `outpost` (every proxy provider when None) that belong to
+/// an application (a provider without one serves nothing, as in authentik). A row whose
+/// settings no longer parse is left out with a warning rather than failing every other
+/// provider.
+pub async fn served(pool: &PgPool, outpost: Option<Uuid>) -> Result<Vec<Served>> {
     let rows = sqlx::query_as::<_, (Uuid, String, Option<String>, Value, String, String)>(
         "select p.id, p.name, p.client_id, p.config, a.slug, a.name
-           from outpost_providers op
-           join providers p on p.id = op.provider_id
+           from providers p
            join applications a on a.provider_id = p.id
-          where op.outpost_id = $1 and p.kind = 'proxy'
+          where p.kind = 'proxy'
+            and ($1::uuid is null or exists (select 1 from outpost_providers op
+                  where op.provider_id = p.id and op.outpost_id = $1))
           order by p.name",
     )
     .bind(outpost)
@@ -116,20 +118,34 @@ pub async fn served(pool: &PgPool, outpost: Uuid) -> Result<Vec<Served>> {
                         |e| tracing::warn!(provider = %name, error = %e, "proxy provider skipped"),
                     )
                     .ok()?;
-                let external_url = url::Url::parse(&settings.external_host).ok()?;
-                Some(Served {
-                    provider_id,
-                    external_url,
-                    skip: SkipPaths::compile(&settings.skip_path_regex, settings.mode),
-                    name,
-                    client_id: client_id?,
-                    settings,
-                    app_slug,
-                    app_name,
-                })
+                Served::new(provider_id, name, client_id?, settings, app_slug, app_name)
             },
         )
         .collect())
+}
+
+impl Served {
+    /// A provider as served; None when its external host is not a URL.
+    pub fn new(
+        provider_id: Uuid,
+        name: String,
+        client_id: String,
+        settings: ProxySettings,
+        app_slug: String,
+        app_name: String,
+    ) -> Option<Self> {
+        let external_url = url::Url::parse(&settings.external_host).ok()?;
+        Some(Served {
+            provider_id,
+            external_url,
+            skip: SkipPaths::compile(&settings.skip_path_regex, settings.mode),
+            name,
+            client_id,
+            settings,
+            app_slug,
+            app_name,
+        })
+    }
 }
 
 /// Assigns `provider` to the embedded outpost (authentik's "add the application to the
@@ -151,3 +167,4 @@ pub async fn assign_to_embedded(pool: &PgPool, provider: Uuid) -> Result<()> {
 pub mod admin;
 pub mod config;
 pub mod edit;
+pub mod remote;

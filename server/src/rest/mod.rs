@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod flows;
 mod groups;
+mod outpost_remote;
 mod outposts;
 mod page;
 #[macro_use]
@@ -165,6 +166,7 @@ pub fn router() -> Router<AppState> {
         .merge(providers::routes())
         .merge(property_mappings::routes())
         .merge(outposts::routes())
+        .merge(outpost_remote::routes())
         .fallback(|| async { ApiError::NotFound });
     // Nested "/" would match only `/api/v3` without the slash.
     Router::new()
@@ -215,6 +217,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(providers::openapi());
     doc.merge(property_mappings::openapi());
     doc.merge(<outposts::Doc as OpenApi>::openapi());
+    doc.merge(<outpost_remote::Doc as OpenApi>::openapi());
     doc
 }
 

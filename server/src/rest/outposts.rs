@@ -184,7 +184,7 @@ impl Filter {
 
 /// Which outposts the caller may read: all (None) for a superuser, else only the one whose
 /// service account it is; anyone else is refused.
-async fn readable(state: &AppState, caller: &Caller) -> ApiResult<Option<Uuid>> {
+pub(super) async fn readable(state: &AppState, caller: &Caller) -> ApiResult<Option<Uuid>> {
     if caller.superuser {
         return Ok(None);
     }
@@ -224,7 +224,7 @@ async fn render(state: &AppState, rows: Vec<OutpostRow>) -> ApiResult<Vec<Outpos
         .collect())
 }
 
-async fn fetch(state: &AppState, caller: &Caller, pk: &str) -> ApiResult<OutpostRow> {
+pub(super) async fn fetch(state: &AppState, caller: &Caller, pk: &str) -> ApiResult<OutpostRow> {
     let only = readable(state, caller).await?;
     let id = parse_pk(pk)?;
     if only.is_some_and(|o| o != id) {
@@ -601,7 +601,10 @@ pub fn routes() -> axum::Router<AppState> {
                 .patch(patch_outpost)
                 .delete(delete_outpost),
         )
-        .route("/outposts/instances/{uuid}/health/", get(health))
+        .route(
+            "/outposts/instances/{uuid}/health/",
+            get(health).post(super::outpost_remote::report),
+        )
 }
 
 #[cfg(test)]

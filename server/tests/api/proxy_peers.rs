@@ -268,12 +268,17 @@ fn fresh_dir(kind: &str) -> PathBuf {
     dir
 }
 
-/// Starts the proxy `command(dir, port)` builds on a free port, retrying on another port when
-/// the one picked was taken in between; ready once `host` answers through it.
-async fn launch(kind: &str, host: &str, command: impl Fn(&Path, u16) -> Command) -> Peer {
+/// Starts the proxy `command(dir, port)` builds on `port`, else on a free port, retrying on
+/// another port when the one picked was taken in between; ready once `host` answers through it.
+async fn launch(
+    kind: &str,
+    host: &str,
+    port: Option<u16>,
+    command: impl Fn(&Path, u16) -> Command,
+) -> Peer {
     for _ in 0..5 {
         let dir = fresh_dir(kind);
-        let port = free_port();
+        let port = port.unwrap_or_else(free_port);
         let mut cmd = command(&dir, port);
         cmd.stdin(Stdio::null())
             .stdout(std::fs::File::create(dir.join("stdout")).expect("stdout"))
@@ -394,8 +399,24 @@ const NGINX_SERVER: &str = r#"
 /// nginx with one server block per name in `hosts`, in front of `echo`, forwarding
 /// `/outpost.goauthentik.io` to the Ward at `ward`.
 pub async fn nginx(ward: &str, echo: &Echo, hosts: &[&str], start: StartAt<'_>) -> Peer {
+    nginx_at(None, ward, echo, hosts, start).await
+}
+
+/// A port for a proxy started later with [`nginx_at`] (free now).
+pub fn reserve_port() -> u16 {
+    free_port()
+}
+
+/// [`nginx`] on `port` when given (its URL must be known before it starts).
+pub async fn nginx_at(
+    port: Option<u16>,
+    ward: &str,
+    echo: &Echo,
+    hosts: &[&str],
+    start: StartAt<'_>,
+) -> Peer {
     let first = hosts.first().expect("a host");
-    launch("nginx", first, |dir, port| {
+    launch("nginx", first, port, |dir, port| {
         let start = match start {
             StartAt::SameHost => String::new(),
             StartAt::Host(h) => format!("http://{h}:{port}"),
@@ -461,7 +482,7 @@ http://@HOST@:@PORT@ {
 
 /// Caddy serving `host` in front of `echo`, asking the Ward at `ward`.
 pub async fn caddy(ward: &str, echo: &Echo, host: &str) -> Peer {
-    launch("caddy", host, |dir, port| {
+    launch("caddy", host, None, |dir, port| {
         let conf = CADDYFILE
             .replace("@PORT@", &port.to_string())
             .replace("@HOST@", host)

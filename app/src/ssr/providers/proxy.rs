@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 /// `OUTPOST_CALLBACK_SIGNATURE`).
 pub const CALLBACK_SIGNATURE: &str = "X-authentik-auth-callback";
 
+/// The scopes an outpost's sign-in asks for (authentik's proxy outpost: its own mapping
+/// included; `scopes_to_request` in `outposts/proxy/`).
+pub const OUTPOST_SCOPES: [&str; 5] = ["openid", "email", "profile", "entitlements", "ak_proxy"];
+
 /// The settings a proxy provider shares with its OAuth2 client, checked by that client.
 const SHARED_WITH_OAUTH2: [&str; 8] = [
     "authorization_flow",

@@ -574,7 +574,8 @@ pub async fn introspect(
         let Some(found) = grants::live_cached(ep.state, token).await? else {
             return Ok(inactive);
         };
-        if found.provider_id != client.provider_id {
+        // A cached entry may outlive its token or the login session behind it.
+        if found.provider_id != client.provider_id || !found.is_live() {
             return Ok(inactive);
         }
         let mut out = if found.kind == "access" {

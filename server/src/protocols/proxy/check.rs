@@ -1,36 +1,16 @@
 //! `auth/nginx`, `auth/traefik`, `auth/caddy`, `auth/envoy`: the check a reverse proxy makes
-//! before every request to a protected application. A warm check (a known cookie) reads no
-//! SQL: the provider table and the session come from this process's caches, which every
-//! change in the database clears (see `app::ssr::oauth2::cache`).
-use super::{
-    believed, browser_host, configuration_error, forward_url, header_auth, headers, internal,
-    provider_for, signin,
-};
-use app::ssr::AppState;
-use app::ssr::applications;
-use app::ssr::crypto::secret;
-use app::ssr::events::{self, NewEvent, action};
-use app::ssr::outposts::{self, Outposted, Served};
-use app::ssr::providers::clients;
-use app::ssr::providers::proxy::sessions::{self, CheckedSession};
+//! before every request to a protected application.
+use super::backend::{Backend, Notice};
+use super::{believed, configuration_error, forward_url, headers, internal, provider_for, signin};
+use app::ssr::outposts::{Outposted, Served};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use url::Url;
 
-/// Database lookups the checks made (cache misses): a warm check adds none.
-static LOOKUPS: AtomicU64 = AtomicU64::new(0);
-
-pub fn database_lookups() -> u64 {
-    LOOKUPS.load(Ordering::Relaxed)
-}
-
-fn looked_up() {
-    LOOKUPS.fetch_add(1, Ordering::Relaxed);
-}
+pub use super::embedded::database_lookups;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Proxy {
@@ -40,32 +20,32 @@ enum Proxy {
     Envoy,
 }
 
-pub async fn nginx(
-    State(s): State<AppState>,
+pub async fn nginx<B: Backend>(
+    State(s): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
     run(s, peer, req, Proxy::Nginx).await
 }
 
-pub async fn traefik(
-    State(s): State<AppState>,
+pub async fn traefik<B: Backend>(
+    State(s): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
     run(s, peer, req, Proxy::Traefik).await
 }
 
-pub async fn caddy(
-    State(s): State<AppState>,
+pub async fn caddy<B: Backend>(
+    State(s): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
     run(s, peer, req, Proxy::Caddy).await
 }
 
-pub async fn envoy(
-    State(s): State<AppState>,
+pub async fn envoy<B: Backend>(
+    State(s): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
@@ -81,7 +61,7 @@ pub(super) fn host_of(url: &Url) -> String {
     }
 }
 
-async fn run(state: AppState, peer: SocketAddr, req: Request, proxy: Proxy) -> Response {
+async fn run<B: Backend>(state: B, peer: SocketAddr, req: Request, proxy: Proxy) -> Response {
     let raw = req.headers();
     let headers = believed(peer, raw, &state);
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
@@ -95,7 +75,7 @@ async fn run(state: AppState, peer: SocketAddr, req: Request, proxy: Proxy) -> R
         let what = format!("the {proxy:?} check came without a readable original URL");
         return configuration_error(&state, peer, raw, &what).await;
     };
-    let outposted = match cached_embedded(&state).await {
+    let outposted = match state.outposted().await {
         Ok(o) => o,
         Err(e) => return internal(e),
     };
@@ -139,8 +119,8 @@ pub(super) enum Decision {
     Refused(Response),
 }
 
-pub(super) async fn decide(
-    state: &AppState,
+pub(super) async fn decide<B: Backend>(
+    state: &B,
     peer: SocketAddr,
     headers: &HeaderMap,
     outposted: &Arc<Outposted>,
@@ -149,7 +129,7 @@ pub(super) async fn decide(
 ) -> Decision {
     let cookie_name = super::cookie::cookie_name(&p.client_id);
     let mut session = match super::cookie::read(headers, &cookie_name) {
-        Some(value) => match checked_session(state, p, value).await {
+        Some(value) => match state.session(p, value).await {
             Ok(s) => s,
             Err(e) => return Decision::Refused(internal(e)),
         },
@@ -160,7 +140,7 @@ pub(super) async fn decide(
         .filter(|_| session.is_none() && p.settings.intercept_header_auth);
     if let Some(value) = authorization {
         let value = value.to_str().unwrap_or_default();
-        session = match header_auth::identify(state, peer, headers, p, value).await {
+        session = match state.header_session(peer, headers, p, value).await {
             Ok(Some(s)) => Some(s),
             // A header that does not authenticate is refused, not sent to a sign-in page.
             Ok(None) => {
@@ -173,11 +153,16 @@ pub(super) async fn decide(
     }
     if let Some(checked) = session {
         if !checked.allowed {
-            return Decision::Refused(denied(state, peer, headers, p, &checked).await);
+            let notice = Notice::AccessDenied {
+                p,
+                checked: &checked,
+            };
+            state.record(peer, headers, notice).await;
+            return Decision::Refused((StatusCode::FORBIDDEN, "access denied").into_response());
         }
         let jwks = format!(
             "{}/application/o/{}/jwks/",
-            browser_host(state, outposted),
+            state.browser_host(outposted),
             p.app_slug
         );
         let meta = headers::Meta {
@@ -198,81 +183,4 @@ pub(super) async fn decide(
     } else {
         Decision::SignIn
     }
-}
-
-/// The embedded outpost's providers; counted when read from the database.
-pub(super) async fn cached_embedded(state: &AppState) -> app::ssr::Result<Arc<Outposted>> {
-    if let Some(id) = state.oauth2.embedded_outpost()
-        && let Some(hit) = state.oauth2.outposted(id)
-    {
-        return Ok(hit);
-    }
-    looked_up();
-    outposts::cached_embedded(state).await
-}
-
-/// The live session a cookie names, with whether its user may use the application.
-async fn checked_session(
-    state: &AppState,
-    p: &Served,
-    value: &str,
-) -> app::ssr::Result<Option<Arc<CheckedSession>>> {
-    let key = secret::digest(value);
-    if let Some(hit) = state.oauth2.proxy_session(&key) {
-        // A cookie copied under another provider's name is not that provider's session.
-        return Ok((hit.session.provider_id == p.provider_id).then_some(hit));
-    }
-    looked_up();
-    let Some(session) = sessions::load(
-        &state.pool,
-        &state.settings.secret_key,
-        p.provider_id,
-        value,
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    let Some(client) = clients::cached(state, &p.client_id).await? else {
-        return Ok(None);
-    };
-    let allowed =
-        applications::check_access(&state.pool, &client.application, Some(session.user_id))
-            .await?
-            .passing;
-    let checked = Arc::new(CheckedSession { session, allowed });
-    state.oauth2.put_proxy_session(key, checked.clone());
-    Ok(Some(checked))
-}
-
-/// 403 for a signed-in user the application's policies refuse, and an event.
-async fn denied(
-    state: &AppState,
-    peer: SocketAddr,
-    raw: &HeaderMap,
-    p: &Served,
-    checked: &CheckedSession,
-) -> Response {
-    let info =
-        app::ssr::client::ClientInfo::from_request(peer, raw, &state.settings.trusted_proxies);
-    let username = checked
-        .session
-        .claims
-        .get("preferred_username")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    let event = NewEvent {
-        action: action::ACCESS_DENIED,
-        user: Some((checked.session.user_id, username)),
-        client_ip: Some(info.ip),
-        context: serde_json::json!({
-            "application": p.app_slug,
-            "provider": p.name,
-            "message": "the application's policies refuse this user",
-        }),
-    };
-    if let Err(e) = events::record(&state.pool, event).await {
-        tracing::error!(error = %e, "could not record event");
-    }
-    (StatusCode::FORBIDDEN, "access denied").into_response()
 }

@@ -9,6 +9,7 @@ use app::ssr::applications;
 use app::ssr::crypto::secret;
 use app::ssr::outposts::Served;
 use app::ssr::providers::clients;
+use app::ssr::providers::proxy::OUTPOST_SCOPES;
 use app::ssr::providers::proxy::sessions::{CheckedSession, ProxySession};
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -16,9 +17,6 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-/// The scopes a Basic sign-in's tokens get (those the outpost's own sign-in asks for).
-const SCOPES: &str = "openid email profile entitlements ak_proxy";
 
 /// What an `Authorization` header says.
 #[derive(Debug, PartialEq, Eq)]
@@ -65,8 +63,11 @@ pub async fn identify(
     let access = match parse(value) {
         Some(Credential::Bearer(t)) => t,
         Some(Credential::Basic { username, password }) => {
+            // A Basic sign-in's tokens get the scopes the outpost's own sign-in asks for.
+            let scopes = OUTPOST_SCOPES.join(" ");
             let ep = Endpoint::new(state, peer, headers, None);
-            match token::app_password_grant(&ep, &p.client_id, &username, &password, SCOPES).await {
+            match token::app_password_grant(&ep, &p.client_id, &username, &password, &scopes).await
+            {
                 Ok(answer) => match answer.get("access_token").and_then(Value::as_str) {
                     Some(t) => t.to_string(),
                     None => return Ok(None),

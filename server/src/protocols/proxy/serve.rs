@@ -1,10 +1,10 @@
-//! Proxy mode on Ward's own port: a request whose host is a proxy-mode provider's external
-//! host is that application's, not Ward's. It is signed in like a forward-auth check and then
+//! Proxy mode on the outpost's port (Ward's own for the embedded outpost): a request whose
+//! host is a proxy-mode provider's external host is that application's, not Ward's. It is signed in like a forward-auth check and then
 //! forwarded to the provider's internal host (`upstream`); the outpost's own paths
 //! (`/outpost.goauthentik.io/…`) stay Ward's.
-use super::check::{Decision, cached_embedded, decide};
+use super::backend::Backend;
+use super::check::{Decision, decide};
 use super::{PREFIX, believed, provider_for, signin, upstream};
-use app::ssr::AppState;
 use app::ssr::client;
 use app::ssr::providers::proxy::ProxyMode;
 use axum::extract::{ConnectInfo, Request, State};
@@ -20,8 +20,8 @@ fn clients() -> &'static upstream::Clients {
     CLIENTS.get_or_init(upstream::Clients::new)
 }
 
-pub async fn by_host(
-    State(state): State<AppState>,
+pub async fn by_host<B: Backend>(
+    State(state): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
@@ -29,7 +29,7 @@ pub async fn by_host(
     if req.uri().path().starts_with(PREFIX) {
         return next.run(req).await;
     }
-    let Ok(outposted) = cached_embedded(&state).await else {
+    let Ok(outposted) = state.outposted().await else {
         return next.run(req).await;
     };
     if !outposted
@@ -78,8 +78,8 @@ pub async fn by_host(
 
 /// The scheme the browser used: a trusted proxy's `X-Forwarded-Proto`, else the external
 /// host's.
-fn proto(peer: SocketAddr, headers: &HeaderMap, state: &AppState, external: &Url) -> String {
-    let trusted = client::is_trusted(peer.ip(), &state.settings.trusted_proxies);
+fn proto<B: Backend>(peer: SocketAddr, headers: &HeaderMap, state: &B, external: &Url) -> String {
+    let trusted = client::is_trusted(peer.ip(), state.trusted_proxies());
     trusted
         .then(|| {
             headers

@@ -2,24 +2,18 @@
 //! authorize endpoint, and its end. These are served on the protected application's host (the
 //! reverse proxy forwards `/outpost.goauthentik.io/` to Ward), so the provider is the one
 //! serving the request's host.
+use super::backend::Backend;
 use super::redirect::{RedirectScope, redirect_target};
 use super::state::SignIn;
-use super::{believed, browser_host, cookie, cookie_scope, internal, provider_for};
-use crate::protocols::oauth2::{Endpoint, token, validity};
-use app::ssr::AppState;
-use app::ssr::outposts::{self, Outposted, Served};
-use app::ssr::providers::clients;
-use app::ssr::providers::proxy::{CALLBACK_SIGNATURE, sessions};
+use super::{believed, cookie, cookie_scope, internal, provider_for};
+use app::ssr::outposts::{Outposted, Served};
+use app::ssr::providers::proxy::{CALLBACK_SIGNATURE, OUTPOST_SCOPES};
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-/// The scopes the outpost asks for (authentik's proxy outpost: its own mapping included).
-const SCOPES: &str = "openid email profile entitlements ak_proxy";
 
 /// The outpost's redirect URI for a provider (one of those the provider derives).
 fn callback_uri(p: &Served) -> String {
@@ -45,11 +39,11 @@ fn with_cookie(mut res: Response, set_cookie: &str) -> Response {
 
 /// Starts a sign-in that comes back to `rd`: a pending cookie bound to the sealed state, and a
 /// redirect to the authorize endpoint.
-pub fn begin(state: &AppState, outposted: &Arc<Outposted>, p: &Served, rd: &str) -> Response {
+pub fn begin<B: Backend>(state: &B, outposted: &Outposted, p: &Served, rd: &str) -> Response {
     let sign_in = SignIn::new(p.provider_id, rd.to_string());
     let mut authorize = match url::Url::parse(&format!(
         "{}/application/o/authorize/",
-        browser_host(state, outposted)
+        state.browser_host(outposted)
     )) {
         Ok(u) => u,
         Err(e) => return internal(format!("authentik_host is not a URL: {e}")),
@@ -59,8 +53,8 @@ pub fn begin(state: &AppState, outposted: &Arc<Outposted>, p: &Served, rd: &str)
         .append_pair("client_id", &p.client_id)
         .append_pair("redirect_uri", &callback_uri(p))
         .append_pair("response_type", "code")
-        .append_pair("scope", SCOPES)
-        .append_pair("state", &sign_in.seal(&state.settings.secret_key));
+        .append_pair("scope", &OUTPOST_SCOPES.join(" "))
+        .append_pair("state", &sign_in.seal(state.state_key()));
     let set = cookie::set(
         &cookie::cookie_name(&p.client_id),
         &sign_in.cookie_value(),
@@ -71,8 +65,8 @@ pub fn begin(state: &AppState, outposted: &Arc<Outposted>, p: &Served, rd: &str)
 }
 
 /// The provider serving this request's host.
-async fn provider(
-    state: &AppState,
+async fn provider<B: Backend>(
+    state: &B,
     peer: SocketAddr,
     raw: &HeaderMap,
 ) -> Result<(Arc<Outposted>, HeaderMap, usize), Response> {
@@ -83,7 +77,7 @@ async fn provider(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let outposted = outposts::cached_embedded(state).await.map_err(internal)?;
+    let outposted = state.outposted().await.map_err(internal)?;
     let at = provider_for(&outposted, &host)
         .map(|p| p.provider_id)
         .and_then(|id| outposted.served.iter().position(|s| s.provider_id == id))
@@ -100,8 +94,8 @@ fn scope(p: &Served) -> RedirectScope<'_> {
 }
 
 /// `/start?rd=…`: nginx sends browsers here after a 401.
-pub async fn start(
-    State(state): State<AppState>,
+pub async fn start<B: Backend>(
+    State(state): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<HashMap<String, String>>,
     req: Request,
@@ -122,8 +116,8 @@ pub async fn start(
 
 /// `/callback`: redeems the code for the browser that started the sign-in, stores the
 /// session and sends the browser where it was going.
-pub async fn callback(
-    State(state): State<AppState>,
+pub async fn callback<B: Backend>(
+    State(state): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<HashMap<String, String>>,
     req: Request,
@@ -136,7 +130,7 @@ pub async fn callback(
     let name = cookie::cookie_name(&p.client_id);
     let sign_in = query
         .get("state")
-        .and_then(|s| SignIn::open(s, &state.settings.secret_key, cookie::read(&headers, &name)))
+        .and_then(|s| SignIn::open(s, state.state_key(), cookie::read(&headers, &name)))
         .filter(|s| s.p == p.provider_id);
     let (Some(sign_in), Some(code)) = (sign_in, query.get("code")) else {
         // The authorize endpoint refused; or a stale or foreign state: start over.
@@ -145,48 +139,13 @@ pub async fn callback(
         }
         return begin(&state, &outposted, p, &p.settings.external_host);
     };
-    let client = match clients::cached(&state, &p.client_id).await {
+    let made = state
+        .sign_in(peer, &headers, &outposted, p, code, &callback_uri(p))
+        .await;
+    let fresh = match made {
         Ok(Some(c)) => c,
-        Ok(None) => {
-            return (StatusCode::BAD_REQUEST, "no provider serves this host").into_response();
-        }
-        Err(e) => return internal(e),
-    };
-    // The tokens are Ward's (issuer, JWKS), not the application host's the callback came on.
-    let mut ep = Endpoint::new(&state, peer, &headers, None);
-    ep.origin = browser_host(&state, &outposted);
-    let redeemed = match token::redeem_code(&ep, &client, code, Some(&callback_uri(p)), None).await
-    {
-        Ok(r) => r,
         // The user may not use the application, or the code was bad: never a session.
-        Err(e) => {
-            tracing::info!(error = ?e, provider = %p.name, "proxy sign-in refused");
-            return (StatusCode::FORBIDDEN, "the sign-in was refused").into_response();
-        }
-    };
-    let field = |k: &str| redeemed.response.get(k).and_then(Value::as_str);
-    let (Some(access), Some(claims)) = (
-        field("access_token"),
-        field("id_token").and_then(token::payload),
-    ) else {
-        return internal("the code exchange gave no ID token");
-    };
-    let ttl = validity(&p.settings.access_token_validity, 3600);
-    let value = match sessions::create(
-        &state.pool,
-        &state.settings.secret_key,
-        &sessions::NewSession {
-            provider_id: p.provider_id,
-            user_id: redeemed.user_id,
-            session_id: redeemed.session_id,
-            claims: &claims,
-            token: access,
-            ttl_secs: ttl,
-        },
-    )
-    .await
-    {
-        Ok(v) => v,
+        Ok(None) => return (StatusCode::FORBIDDEN, "the sign-in was refused").into_response(),
         Err(e) => return internal(e),
     };
     let to = redirect_target(&sign_in.rd, scope(p))
@@ -194,14 +153,14 @@ pub async fn callback(
         .unwrap_or_else(|| p.settings.external_host.clone());
     with_cookie(
         found(&to),
-        &cookie::set(&name, &value, ttl, cookie_scope(p)),
+        &cookie::set(&name, &fresh.value, fresh.max_age, cookie_scope(p)),
     )
 }
 
 /// `/sign_out`: ends the proxy session and sends the browser to the application's
 /// end-session endpoint (which runs the provider's invalidation flow).
-pub async fn sign_out(
-    State(state): State<AppState>,
+pub async fn sign_out<B: Backend>(
+    State(state): State<B>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
@@ -212,15 +171,13 @@ pub async fn sign_out(
     let p = &outposted.served[at];
     let name = cookie::cookie_name(&p.client_id);
     if let Some(value) = cookie::read(&headers, &name)
-        && let Err(e) = sessions::end(&state.pool, value).await
+        && let Err(e) = state.sign_out(value).await
     {
         return internal(e);
     }
-    // The session's cache entry goes with the notice the delete sends; this process's now.
-    state.oauth2.clear();
     let to = format!(
         "{}/application/o/{}/end-session/",
-        browser_host(&state, &outposted),
+        state.browser_host(&outposted),
         p.app_slug
     );
     with_cookie(found(&to), &cookie::set(&name, "", 0, cookie_scope(p)))
