@@ -53,6 +53,7 @@ bench: build
 	cargo build -p server
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench directory
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench oauth2
+	bash scripts/with-scratch-db.sh cargo bench -p server --bench forward_auth
 
 # Regenerates .sqlx/ after a query changed.
 sqlx-prepare:

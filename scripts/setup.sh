@@ -40,7 +40,8 @@ if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]
 fi
 
 if [ "$want_e2e" = "--bench" ]; then
-  apt_install brotli curl
+  # wrk drives the forward-auth benchmark against nginx (auth_request) in front of Ward.
+  apt_install brotli curl nginx wrk
 fi
 
 if [ "$want_e2e" = "--e2e" ]; then

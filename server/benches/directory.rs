@@ -1,8 +1,10 @@
 //! Admin list latency at scale: the users list at 100k users and the events filter at 1M
 //! events, measured through the server functions over HTTP (p50/p95 of many calls).
 //! Run by `make bench` against a scratch cluster (DATABASE_URL).
+mod common;
+
+use common::Scratch;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use std::time::{Duration, Instant};
 
 const USERS: i64 = 100_000;
@@ -11,25 +13,9 @@ const CALLS: usize = 200;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let base = std::env::var("DATABASE_URL")
-        .map_err(|_| anyhow::anyhow!("DATABASE_URL is not set (run through make bench)"))?;
-    let name = format!("ward_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&base).await?;
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut conn)
-        .await?;
-    let mut url = url::Url::parse(&base)?;
-    url.set_path(&name);
-
-    let mut cfg = server::config::Config::from_env()?;
-    cfg.listen = "127.0.0.1:0".parse()?;
-    cfg.database_url = Some(url.to_string());
-    cfg.data_dir = std::env::temp_dir().join(&name);
-    cfg.secret_key =
-        server::config::SecretKey("bench-secret-key-bench-secret-key-0123456789".into());
-    cfg.bootstrap_password = Some("bench-admin-password".into());
-    cfg.metrics_listen = None;
-    cfg.bootstrap_email = Some("admin@example.com".into());
+    let (scratch, mut cfg) = Scratch::create().await?;
+    // As deployed: the worker runs beside the admin's page loads.
+    cfg.worker = true;
     let app = server::startup::Application::build(cfg).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.state().pool.clone();
@@ -74,9 +60,7 @@ async fn main() -> anyhow::Result<()> {
     report("users_list", &mut users);
     report("events_filter", &mut events);
     pool.close().await;
-    sqlx::query(&format!("drop database if exists {name} with (force)"))
-        .execute(&mut conn)
-        .await?;
+    scratch.drop().await?;
     Ok(())
 }
 

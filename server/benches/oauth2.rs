@@ -3,41 +3,23 @@
 //! grants/s (ES256), userinfo and introspection requests/s. The load comes from this same
 //! process over HTTP, so it shares the cores with Ward and PostgreSQL.
 //! Run by `make bench` against a scratch cluster (DATABASE_URL).
+mod common;
+
 use base64::Engine;
+use common::{Scratch, admin, flow, location};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sqlx::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "bench-bootstrap-token-0123456789-0123456789";
 const SECRET: &str = "bench-client-secret-0123456789-0123456789";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const PASSWORD: &str = "bench user password 123";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let base = std::env::var("DATABASE_URL")
-        .map_err(|_| anyhow::anyhow!("DATABASE_URL is not set (run through make bench)"))?;
-    let name = format!("ward_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&base).await?;
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut conn)
-        .await?;
-    let mut url = url::Url::parse(&base)?;
-    url.set_path(&name);
-    let mut cfg = server::config::Config::from_env()?;
-    cfg.listen = "127.0.0.1:0".parse()?;
-    cfg.database_url = Some(url.to_string());
-    cfg.data_dir = std::env::temp_dir().join(&name);
-    cfg.secret_key =
-        server::config::SecretKey("bench-secret-key-bench-secret-key-0123456789".into());
-    cfg.bootstrap_password = Some("bench-admin-password".into());
-    cfg.bootstrap_email = Some("admin@example.com".into());
-    cfg.bootstrap_token = Some(TOKEN.into());
-    cfg.metrics_listen = None;
-    cfg.worker = false;
+    let (scratch, cfg) = Scratch::create().await?;
     let app = server::startup::Application::build(cfg).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.state().pool.clone();
@@ -163,9 +145,7 @@ async fn main() -> anyhow::Result<()> {
     println!("userinfo_per_s: {userinfo:.0}");
     println!("introspection_per_s: {introspection:.0} (target >= 20000)");
     pool.close().await;
-    sqlx::query(&format!("drop database if exists {name} with (force)"))
-        .execute(&mut conn)
-        .await?;
+    scratch.drop().await?;
     Ok(())
 }
 
@@ -203,24 +183,6 @@ where
     done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn admin(
-    http: &reqwest::Client,
-    address: &str,
-    path: &str,
-    body: Value,
-) -> anyhow::Result<Value> {
-    let res = http
-        .post(format!("{address}/api/v3{path}"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await?;
-    let status = res.status();
-    let v: Value = res.json().await?;
-    anyhow::ensure!(status.is_success(), "{path}: {status} {v}");
-    Ok(v)
-}
-
 /// An ES256 key, an OAuth2 provider (implicit consent) and its application, and 50 users.
 async fn setup(address: &str, pool: &sqlx::PgPool) -> anyhow::Result<String> {
     let http = reqwest::Client::new();
@@ -231,27 +193,14 @@ async fn setup(address: &str, pool: &sqlx::PgPool) -> anyhow::Result<String> {
         json!({ "common_name": "bench-es256", "validity_days": 30, "alg": "ecdsa" }),
     )
     .await?;
-    let flow = |slug: &str| {
-        let (http, address, slug) = (http.clone(), address.to_string(), slug.to_string());
-        async move {
-            let v: Value = http
-                .get(format!("{address}/api/v3/flows/instances/{slug}/"))
-                .bearer_auth(TOKEN)
-                .send()
-                .await?
-                .json()
-                .await?;
-            anyhow::Ok(v["pk"].clone())
-        }
-    };
     let provider = admin(
         &http,
         address,
         "/providers/oauth2/",
         json!({
             "name": "bench",
-            "authorization_flow": flow("default-provider-authorization-implicit-consent").await?,
-            "invalidation_flow": flow("default-provider-invalidation-flow").await?,
+            "authorization_flow": flow(&http, address, "default-provider-authorization-implicit-consent").await?,
+            "invalidation_flow": flow(&http, address, "default-provider-invalidation-flow").await?,
             "redirect_uris": [{ "matching_mode": "strict", "url": REDIRECT }],
             "signing_key": key["pk"],
             "client_secret": SECRET,
@@ -279,15 +228,6 @@ async fn setup(address: &str, pool: &sqlx::PgPool) -> anyhow::Result<String> {
     Ok(provider["client_id"]
         .as_str()
         .unwrap_or_default()
-        .to_string())
-}
-
-fn location(res: &reqwest::Response) -> anyhow::Result<String> {
-    Ok(res
-        .headers()
-        .get("location")
-        .ok_or_else(|| anyhow::anyhow!("no redirect ({})", res.status()))?
-        .to_str()?
         .to_string())
 }
 
