@@ -1,10 +1,12 @@
 //! Building the application (database, migrations, defaults, router) and serving it.
 use crate::config::Config;
+use crate::protocols::proxy::PREFIX;
 use crate::{exports, guards, health, metrics, request_id};
 use app::ssr::db::embedded::EmbeddedPostgres;
 use app::ssr::state::Settings;
 use app::ssr::{AppState, db, flows, system};
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
@@ -197,6 +199,7 @@ pub fn build_router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(
             tower_sessions::cookie::time::Duration::days(1),
         ));
+    let outpost = outpost_router(state.clone());
     let leptos_state = state.clone();
     let flow_client = crate::assets::flow_client(&state.leptos_options);
     Router::new()
@@ -208,7 +211,6 @@ pub fn build_router(state: AppState) -> Router {
         .route("/pkg/{*file}", get(pkg))
         .merge(crate::rest::router())
         .merge(crate::protocols::oauth2::routes())
-        .merge(crate::protocols::proxy::routes::<AppState>())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -259,10 +261,37 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         // Outermost: a proxy-mode application's requests are its own, untouched by Ward's
-        // headers and compression.
+        // headers and compression; the outpost's endpoints have a stack of their own.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::protocols::proxy::serve::by_host::<AppState>,
+        ))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let outpost = outpost.clone();
+                async move {
+                    if req.uri().path().starts_with(PREFIX) {
+                        use tower::ServiceExt;
+                        outpost.oneshot(req).await.into_response()
+                    } else {
+                        next.run(req).await
+                    }
+                }
+            },
+        ))
+        .with_state(state)
+}
+
+/// The embedded outpost's endpoints. Every request of every protected app asks one of them,
+/// so they skip what only Ward's own pages need (brand, browser sessions, interface guards,
+/// body limits, compression); they keep the request id, metrics and security headers.
+fn outpost_router(state: AppState) -> Router {
+    crate::protocols::proxy::routes::<AppState>()
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(crate::headers::security))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_id::assign,
         ))
         .with_state(state)
 }
