@@ -14,6 +14,7 @@ pub mod email;
 pub mod error;
 pub mod event_list;
 pub mod events;
+pub mod expressions;
 pub mod flows;
 pub mod groups;
 pub mod jobs;
