@@ -140,7 +140,20 @@ async fn host_calls_in_a_loop_end() {
         "import datetime\nwhile True:\n    datetime.datetime.now()",
         "while True:\n    ak_user_by(username='bob')",
     ] {
-        let err = eval(src).await.expect_err(src);
+        // A generous time budget, so the pause bound is what ends the loop even in a debug
+        // build on a loaded machine.
+        let monty = Monty {
+            limits: Limits {
+                cpu: Duration::from_secs(30),
+                ..Limits::default()
+            },
+        };
+        let compiled = compile(src).expect("compiles");
+        let ctx = ctx_for(Some(alice()), "10.1.2.3");
+        let err = monty
+            .evaluate(&compiled, &ctx, &Fixtures)
+            .await
+            .expect_err(src);
         assert!(
             matches!(&err, EvalError::Exception { message, .. } if message.contains("host calls")),
             "{src}: {err:?}"
