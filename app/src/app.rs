@@ -145,6 +145,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/if/admin/tokens/") view={Lazy::<AdminTokensRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/core/providers/") view={Lazy::<AdminProvidersRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/outpost/outposts/") view={Lazy::<AdminOutpostsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/if/admin/customization/policies/") view={Lazy::<AdminPoliciesRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/customization/property-mappings/") view={Lazy::<AdminPropertyMappingsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/brands/") view={Lazy::<AdminBrandsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/if/admin/system/certificates/") view={Lazy::<AdminCertsRoute>::new()} ssr=SsrMode::Async/>
@@ -176,6 +177,7 @@ pub enum Page {
     AdminTokens,
     AdminProviders,
     AdminOutposts,
+    AdminPolicies,
     AdminPropertyMappings,
     AdminBrands,
     AdminCerts,
@@ -208,6 +210,7 @@ fn admin_page(page: Page) -> AnyView {
         Page::AdminTokens => view! { <tokens::AdminTokens/> }.into_any(),
         Page::AdminProviders => view! { <providers::AdminProviders/> }.into_any(),
         Page::AdminOutposts => view! { <outposts::AdminOutposts/> }.into_any(),
+        Page::AdminPolicies => view! { <policies::AdminPolicies/> }.into_any(),
         Page::AdminPropertyMappings => {
             view! { <property_mappings::AdminPropertyMappings/> }.into_any()
         }
@@ -309,6 +312,12 @@ lazy_page!(
     admin_page,
     __preload_admin_page,
     Page::AdminOutposts
+);
+lazy_page!(
+    AdminPoliciesRoute,
+    admin_page,
+    __preload_admin_page,
+    Page::AdminPolicies
 );
 lazy_page!(
     AdminPropertyMappingsRoute,

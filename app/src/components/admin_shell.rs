@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// Sections: (label, link). Only what is built is listed.
-const NAV: [(&str, &str); 14] = [
+const NAV: [(&str, &str); 15] = [
     ("Dashboard", "/if/admin/"),
     ("Events", "/if/admin/events/"),
     ("Users", "/if/admin/users/"),
@@ -16,6 +16,7 @@ const NAV: [(&str, &str); 14] = [
     ("Tokens", "/if/admin/tokens/"),
     ("Providers", "/if/admin/core/providers/"),
     ("Outposts", "/if/admin/outpost/outposts/"),
+    ("Policies", "/if/admin/customization/policies/"),
     (
         "Property mappings",
         "/if/admin/customization/property-mappings/",

@@ -1,6 +1,7 @@
 //! Reusable views.
 pub mod admin_shell;
 pub mod chart;
+pub mod code_editor;
 pub mod confirm;
 pub mod consent_list;
 pub mod device_list;

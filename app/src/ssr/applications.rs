@@ -314,7 +314,7 @@ pub async fn library(pool: &PgPool, user: Uuid) -> Result<Vec<crate::types::libr
         let Some(launch_url) = app.launch_url() else {
             continue;
         };
-        if !check_access(pool, &app, Some(user)).await?.passing {
+        if !check_access(pool, &app, Some(user), None).await?.passing {
             continue;
         }
         out.push(crate::types::library::LibraryApp {
@@ -340,17 +340,16 @@ pub async fn check_access(
     pool: &PgPool,
     app: &Application,
     user: Option<Uuid>,
+    client: Option<&crate::ssr::client::ClientInfo>,
 ) -> Result<crate::ssr::policies::Verdict> {
     use crate::ssr::policies::{Request, Verdict, engine};
     // Most applications bind no policy: then everyone may use them, without a round trip.
     if !app.has_policies {
         return Ok(Verdict::pass());
     }
-    engine::evaluate(
-        pool,
-        app.id,
-        &app.policy_engine_mode,
-        &Request::for_user(user),
-    )
-    .await
+    let mut request = Request::for_user(user).for_application(app.id);
+    if let Some(client) = client {
+        request = request.from_client(client);
+    }
+    engine::evaluate(pool, app.id, &app.policy_engine_mode, &request).await
 }

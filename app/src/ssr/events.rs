@@ -20,6 +20,8 @@ pub mod action {
     pub const SECRET_VIEW: &str = "secret_view";
     /// A policy with execution logging on was evaluated.
     pub const POLICY_EXECUTION: &str = "policy_execution";
+    /// A policy could not decide (an expression raised, it timed out, its settings are broken).
+    pub const POLICY_EXCEPTION: &str = "policy_exception";
     /// A second factor was enrolled, removed, or refused (issue 13).
     pub const MFA_ENROLLED: &str = "mfa_enrolled";
     pub const MFA_REMOVED: &str = "mfa_removed";

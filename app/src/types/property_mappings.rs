@@ -1,8 +1,7 @@
 //! Admin → Customization → Property mappings: the list and the scope mapping form.
 use serde::{Deserialize, Serialize};
 
-/// What an admin edits on a scope mapping. Custom expressions are not offered: Ward runs them
-/// once its expression engine lands, and until then refuses them on custom mappings.
+/// What an admin edits on a scope mapping.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ScopeMappingForm {
@@ -12,6 +11,8 @@ pub struct ScopeMappingForm {
     pub description: String,
     /// User and group attribute keys given as claims, one a line (blank lines are skipped).
     pub attribute_claims: String,
+    /// A Python body returning a dict of more claims; empty: none.
+    pub expression: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

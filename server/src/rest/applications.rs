@@ -363,10 +363,10 @@ pub async fn check_access(
         }
     };
     let app = fetch(&state, &slug).await?;
-    let verdict = domain::check_access(&state.pool, &app, Some(user)).await?;
+    let verdict = domain::check_access(&state.pool, &app, Some(user), None).await?;
     Ok(Json(PolicyTestResult {
         passing: verdict.passing,
         messages: verdict.messages,
-        log_messages: Vec::new(),
+        log_messages: verdict.logs,
     }))
 }

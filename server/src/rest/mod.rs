@@ -23,6 +23,7 @@ mod property_mappings;
 mod providers;
 mod stages;
 mod tokens;
+mod trial;
 mod user_consent;
 mod users;
 

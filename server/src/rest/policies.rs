@@ -2,19 +2,23 @@
 //! path (`dummy/`, `password/`) for CRUD with that type's settings. One set of functions serves
 //! every type; [`typed_type!`] only gives each type its documented paths.
 use super::Created;
+use super::applications::PolicyTestResult;
 use super::auth::Admin;
 use super::error::{ApiError, ApiResult};
 use super::page::{ListParams, Paginated};
+use super::trial::{self, TrialRequest};
 use super::typed::{Family, merged_settings, take_name};
 use app::ssr::AppState;
 use app::ssr::audit::Actor;
 use app::ssr::policies::edit::{self, PolicyForm, PolicyRow};
+use app::ssr::policies::test as policy_test;
 use app::ssr::policies::{self, Kind};
 use app::types::directory::Saved;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sqlx::{PgConnection, PgPool};
@@ -148,7 +152,7 @@ typed_all!(
     "/policies/all/{policy_uuid}/"
 );
 
-use app::ssr::policies::{dummy::Dummy, password::PasswordPolicy};
+use app::ssr::policies::{dummy::Dummy, expression::ExpressionPolicy, password::PasswordPolicy};
 
 typed_type!(
     "policies",
@@ -167,6 +171,18 @@ typed_type!(
     "policy_uuid",
     PolicyRow,
     Policy,
+    expression,
+    "expression",
+    "/policies/expression/",
+    "/policies/expression/{policy_uuid}/",
+    Logged<ExpressionPolicy>,
+    ExpressionPolicyRequest
+);
+typed_type!(
+    "policies",
+    "policy_uuid",
+    PolicyRow,
+    Policy,
     password,
     "password",
     "/policies/password/",
@@ -179,7 +195,9 @@ typed_type!(
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(dummy::routes())
+        .merge(expression::routes())
         .merge(password::routes())
+        .route("/policies/all/{policy_uuid}/test/", post(test))
 }
 
 /// Every policy type's paths, for the OpenAPI document.
@@ -187,6 +205,37 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let mut doc = all::Doc::openapi();
     doc.merge(dummy::Doc::openapi());
+    doc.merge(expression::Doc::openapi());
     doc.merge(password::Doc::openapi());
+    doc.merge(TestDoc::openapi());
     doc
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(test))]
+struct TestDoc;
+
+/// Runs the policy for a user with the given context and answers its verdict, messages and log
+/// lines. Nothing is bound or changed.
+#[utoipa::path(post, path = "/policies/all/{policy_uuid}/test/", tag = "policies",
+    operation_id = "policies_all_test_create",
+    params(("policy_uuid" = String, Path)),
+    request_body = TrialRequest,
+    responses((status = 200, body = PolicyTestResult), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn test(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    body: Result<Json<TrialRequest>, JsonRejection>,
+) -> ApiResult<Json<PolicyTestResult>> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    let request = trial::request(&state, body).await?;
+    let verdict = policy_test::run(&state.pool, id, &request)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(PolicyTestResult {
+        passing: verdict.passing,
+        messages: verdict.messages,
+        log_messages: verdict.logs,
+    }))
 }

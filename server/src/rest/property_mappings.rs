@@ -3,14 +3,15 @@
 //! same typed functions stages, policies and providers use.
 use super::Created;
 use super::auth::Admin;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
+use super::trial::{self, TrialRequest};
 
 use super::page::{ListParams, Paginated};
 use super::typed::{Family, merged_settings, take_name};
 use app::ssr::AppState;
 use app::ssr::audit::Actor;
 use app::ssr::property_mappings::edit::{self, MappingRow};
-use app::ssr::property_mappings::{self, Kind};
+use app::ssr::property_mappings::{self, Kind, run};
 use app::types::directory::Saved;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -140,11 +141,60 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(all::routes())
         .merge(scope::routes())
+        .route(
+            "/propertymappings/all/{id}/test/",
+            axum::routing::post(test),
+        )
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let mut doc = all::Doc::openapi();
     doc.merge(scope::Doc::openapi());
+    doc.merge(TestDoc::openapi());
     doc
+}
+
+/// A mapping test's answer, in authentik's shape: the returned value as JSON text, or the error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PropertyMappingTestResult {
+    pub result: String,
+    pub successful: bool,
+    /// What the expression logged (Ward's addition).
+    pub log_messages: Vec<String>,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(test))]
+struct TestDoc;
+
+/// Evaluates the mapping's expression for a user with the given context. Nothing is changed.
+#[utoipa::path(post, path = "/propertymappings/all/{id}/test/", tag = "propertymappings",
+    operation_id = "propertymappings_all_test_create",
+    params(("id" = String, Path)),
+    request_body = TrialRequest,
+    responses((status = 200, body = PropertyMappingTestResult), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn test(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    body: Result<Json<TrialRequest>, JsonRejection>,
+) -> ApiResult<Json<PropertyMappingTestResult>> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    let request = trial::request(&state, body).await?;
+    let answer = run::trial(&state.pool, id, &request)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(match answer {
+        Ok(outcome) => PropertyMappingTestResult {
+            result: serde_json::to_string_pretty(&outcome.value).unwrap_or_default(),
+            successful: true,
+            log_messages: outcome.logs,
+        },
+        Err(message) => PropertyMappingTestResult {
+            result: message,
+            successful: false,
+            log_messages: Vec::new(),
+        },
+    }))
 }

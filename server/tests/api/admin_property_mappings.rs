@@ -88,7 +88,7 @@ async fn scope_mappings_are_created_read_back_and_edited_with_field_errors() {
         hr,
         json!({
             "id": id, "name": "HR", "verbose_name": "Scope Mapping", "managed": false, "expression": "",
-            "form": { "name": "HR", "scope_name": "hr", "description": "HR data", "attribute_claims": "department\ncost center" }
+            "form": { "name": "HR", "scope_name": "hr", "description": "HR data", "attribute_claims": "department\ncost center", "expression": "" }
         })
     );
     assert_eq!(
@@ -154,7 +154,7 @@ async fn scope_mappings_are_created_read_back_and_edited_with_field_errors() {
         .await;
     assert_eq!(res.status(), 404);
 
-    // The page lists it with the form, the note on expressions and the navigation link.
+    // The page lists it with the form, the expression editor and the navigation link.
     let html = app
         .html(&app.url("/if/admin/customization/property-mappings/"))
         .await
@@ -167,7 +167,7 @@ async fn scope_mappings_are_created_read_back_and_edited_with_field_errors() {
         r#"id="mapping-scope_name""#,
         r#"id="mapping-description""#,
         r#"id="mapping-attribute_claims""#,
-        r#"id="mapping-expression-note""#,
+        r#"id="mapping-expression""#,
         r#"id="mapping-save""#,
         "Built-in mappings are kept by Ward",
         r#"href="/if/admin/customization/property-mappings/""#,

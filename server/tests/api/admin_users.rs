@@ -59,6 +59,16 @@ pub fn admin_calls() -> Vec<(&'static str, Value)> {
             json!({ "id": null, "form": { "name": "pm-perm", "scope_name": "perm" } }),
         ),
         ("admin/propertymappings/delete", json!({ "id": nobody })),
+        ("admin/policies/list", json!({})),
+        (
+            "admin/policies/save-expression",
+            json!({ "id": null, "form": { "name": "perm", "expression": "return True" } }),
+        ),
+        ("admin/policies/delete", json!({ "id": nobody })),
+        (
+            "admin/policies/test",
+            json!({ "id": nobody, "username": "akadmin", "ip": "" }),
+        ),
         ("admin/groups/options", json!({})),
         ("admin/groups/list", json!({})),
         (

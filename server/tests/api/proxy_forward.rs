@@ -10,7 +10,7 @@ use server::protocols::proxy::check::database_lookups;
 
 const PASSWORD: &str = "alice password 123";
 
-struct Protected {
+pub struct Protected {
     client_id: String,
     cookie: String,
     slug: String,
@@ -18,7 +18,7 @@ struct Protected {
 
 /// An application `slug` behind a proxy provider on the embedded outpost, on the test app's
 /// own address unless `settings` say otherwise; browsers sign in at the test app itself.
-async fn protected(app: &TestApp, slug: &str, settings: Value) -> Protected {
+pub async fn protected(app: &TestApp, slug: &str, settings: Value) -> Protected {
     let mut body = json!({ "external_host": app.address });
     if let (Value::Object(b), Value::Object(s)) = (&mut body, settings) {
         b.extend(s);
@@ -50,7 +50,7 @@ async fn traefik(b: &TestApp, host: &str, uri: &str, extra: &[(&str, &str)]) -> 
 }
 
 /// nginx's `auth_request` for the absolute `url`.
-async fn nginx(b: &TestApp, url: &str, extra: &[(&str, &str)]) -> Response {
+pub async fn nginx(b: &TestApp, url: &str, extra: &[(&str, &str)]) -> Response {
     let mut req = b
         .client
         .get(b.url("/outpost.goauthentik.io/auth/nginx"))
@@ -80,7 +80,7 @@ fn set_cookie(res: &Response, name: &str) -> String {
 }
 
 /// Signs `b` in through the Traefik redirect: the session cookie's value.
-async fn sign_in(app: &TestApp, b: &TestApp, p: &Protected, user: &str, uri: &str) -> String {
+pub async fn sign_in(app: &TestApp, b: &TestApp, p: &Protected, user: &str, uri: &str) -> String {
     let res = traefik(b, &host_of(app), uri, &[]).await;
     assert_eq!(res.status(), 302, "{:?}", res.text().await);
     let pending = set_cookie(&res, &p.cookie);

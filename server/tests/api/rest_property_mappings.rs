@@ -1,6 +1,6 @@
 //! Scope mappings (`/api/v3/propertymappings/provider/scope/`, blueprint model
 //! `authentik_providers_oauth2.scopemapping`): the built-in ones found by their managed ids,
-//! custom ones without expressions, and providers offering exactly the scopes they map.
+//! custom ones with compiled expressions, and providers offering exactly the scopes they map.
 use crate::helpers::{ADMIN_TOKEN, SECRET_KEY, TestApp, spawn_api};
 use crate::oauth2_oidc::{REDIRECT, authorize_as, exchange_code, oauth_app};
 use app::ssr::audit::Actor;
@@ -18,7 +18,7 @@ async fn builtin(app: &TestApp) -> Value {
 }
 
 #[tokio::test]
-async fn built_in_scope_mappings_ship_and_custom_ones_cannot_carry_expressions_yet() {
+async fn built_in_scope_mappings_ship_and_custom_ones_compile_their_expressions() {
     let app = spawn_api().await;
     let list = builtin(&app).await;
     let managed: Vec<&str> = list["results"]
@@ -56,7 +56,7 @@ async fn built_in_scope_mappings_ship_and_custom_ones_cannot_carry_expressions_y
             Method::POST,
             "/propertymappings/provider/scope/",
             Some(ADMIN_TOKEN),
-            Some(json!({ "name": "Custom", "scope_name": "custom", "expression": "return {'x': 1}" })),
+            Some(json!({ "name": "Custom", "scope_name": "custom", "expression": "x = 1\nreturn {'x': " })),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -64,9 +64,19 @@ async fn built_in_scope_mappings_ship_and_custom_ones_cannot_carry_expressions_y
         body["expression"][0]
             .as_str()
             .expect("msg")
-            .contains("expression"),
+            .starts_with("Line 2, column "),
         "{body}"
     );
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/propertymappings/provider/scope/",
+            Some(ADMIN_TOKEN),
+            Some(json!({ "name": "Custom claims", "scope_name": "custom", "expression": "return {'x': 1}" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["expression"], "return {'x': 1}");
     let (status, body) = app
         .api(
             Method::POST,
@@ -112,7 +122,10 @@ async fn a_provider_offers_the_scopes_of_its_mappings() {
         .admin_api(
             Method::POST,
             "/propertymappings/provider/scope/",
-            Some(json!({ "name": "Custom", "scope_name": "custom", "description": "A custom scope" })),
+            Some(json!({
+                "name": "Custom", "scope_name": "custom", "description": "A custom scope",
+                "expression": "return {\"shout\": request.user.username.upper(), \"app\": request.obj.slug, \"sub\": \"forged\"}"
+            })),
         )
         .await;
     let id = oauth_app(
@@ -176,6 +189,10 @@ async fn a_provider_offers_the_scopes_of_its_mappings() {
         .expect("json");
     assert_eq!(info["email"], "alice@example.com");
     assert!(info.get("preferred_username").is_none(), "{info}");
+    // The custom mapping's expression adds its claims; a protocol claim it returns is ignored.
+    assert_eq!(info["shout"], "ALICE", "{info}");
+    assert_eq!(info["app"], "mapped", "{info}");
+    assert_ne!(info["sub"], "forged", "{info}");
     // A provider naming a mapping that does not exist is refused beside the field.
     let (status, body) = app
         .api(

@@ -7,6 +7,7 @@ pub mod events;
 pub mod groups;
 pub mod mfa;
 pub mod outposts;
+pub mod policies;
 pub mod property_mappings;
 pub mod providers;
 pub mod sessions;

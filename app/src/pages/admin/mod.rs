@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod events;
 pub mod groups;
 pub mod outposts;
+pub mod policies;
 pub mod property_mappings;
 pub mod providers;
 pub mod proxy_provider_form;

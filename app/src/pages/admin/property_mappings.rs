@@ -1,11 +1,12 @@
 //! Admin → Customization → Property mappings: every mapping with its type and scope; custom
 //! scope mappings created, edited and deleted through a form (name, scope, consent text,
-//! attribute claims). Built-in (managed) mappings are shown read-only: Ward computes their
+//! attribute claims, an expression returning more claims). Built-in (managed) mappings are shown read-only: Ward computes their
 //! claims itself.
 use crate::api::admin::property_mappings::{
     AdminDeletePropertyMapping, AdminSaveScopeMapping, admin_list_property_mappings,
 };
 use crate::components::admin_shell::{AdminShell, PageHeader};
+use crate::components::code_editor::CodeEditor;
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{on_done, on_saved};
 use crate::components::inputs::{BUTTON_CLASS, SECONDARY_CLASS, TextInput};
@@ -15,7 +16,13 @@ use crate::types::property_mappings::{PropertyMappingRow, ScopeMappingForm};
 use leptos::prelude::*;
 
 /// The form's fields; errors on other keys are shown under the form.
-const FIELDS: [&str; 4] = ["name", "scope_name", "description", "attribute_claims"];
+const FIELDS: [&str; 5] = [
+    "name",
+    "scope_name",
+    "description",
+    "attribute_claims",
+    "expression",
+];
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -24,6 +31,7 @@ struct Fields {
     description: RwSignal<String>,
     /// One attribute key a line.
     attribute_claims: RwSignal<String>,
+    expression: RwSignal<String>,
 }
 
 impl Fields {
@@ -34,6 +42,7 @@ impl Fields {
             scope_name: s(),
             description: s(),
             attribute_claims: s(),
+            expression: s(),
         }
     }
 
@@ -42,6 +51,7 @@ impl Fields {
         self.scope_name.set(f.scope_name.clone());
         self.description.set(f.description.clone());
         self.attribute_claims.set(f.attribute_claims.clone());
+        self.expression.set(f.expression.clone());
     }
 
     fn form(&self) -> ScopeMappingForm {
@@ -50,6 +60,7 @@ impl Fields {
             scope_name: self.scope_name.get_untracked(),
             description: self.description.get_untracked(),
             attribute_claims: self.attribute_claims.get_untracked(),
+            expression: self.expression.get_untracked(),
         }
     }
 }
@@ -91,7 +102,7 @@ pub fn AdminPropertyMappings() -> impl IntoView {
         <AdminShell title="Property mappings">
             <PageHeader title="Property mappings"/>
             <p class="mb-4 max-w-3xl text-sm text-slate-500">
-                "A scope mapping answers an OAuth2 scope: when a client is granted the scope, each attribute listed becomes a claim of the same name (the user's attribute over their groups'). Each provider chooses the mappings it offers (Admin → Providers); one without any offers the built-in scopes."
+                "A scope mapping answers an OAuth2 scope: when a client is granted the scope, each attribute listed becomes a claim of the same name (the user's attribute over their groups'), and the dict its expression returns adds claims. Each provider chooses the mappings it offers (Admin → Providers); one without any offers the built-in scopes."
             </p>
             <form id="mapping-form" novalidate on:submit=submit class="mb-6 grid max-w-3xl gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 dark:border-slate-800 dark:bg-slate-900">
                 <h2 class="font-semibold sm:col-span-2">{move || if editing.get().is_some() { "Edit scope mapping" } else { "New scope mapping" }}</h2>
@@ -103,9 +114,9 @@ pub fn AdminPropertyMappings() -> impl IntoView {
                 <div class="sm:col-span-2">
                     <TextInput form="mapping" name="attribute_claims" label="Attribute claims (one attribute key a line)" value=fields.attribute_claims errors multiline=true/>
                 </div>
-                <p id="mapping-expression-note" class="text-sm text-slate-500 sm:col-span-2">
-                    "No expression: Ward runs custom expressions once its expression engine lands; until then a custom scope mapping gives the attribute claims above."
-                </p>
+                <div class="sm:col-span-2">
+                    <CodeEditor form="mapping" name="expression" label="Expression (returns a dict of more claims; empty: none)" value=fields.expression errors/>
+                </div>
                 {other_errors}
                 <div class="flex gap-2 sm:col-span-2">
                     <button type="submit" id="mapping-save" class=BUTTON_CLASS>"Save scope mapping"</button>

@@ -7,12 +7,14 @@
 //! through the caller's [`Host`]. Bounds: [`Limits`].
 mod context;
 mod convert;
+pub mod db;
 mod error;
 mod input;
 mod limits;
 mod monty_backend;
 mod net;
 mod pauses;
+mod programs;
 mod source;
 #[cfg(test)]
 mod tests;
@@ -21,6 +23,7 @@ pub use context::{Context, GroupView, Host, HttpView, NoHost, Outcome, PolicyCal
 pub use error::{CompileError, EvalError};
 pub use limits::Limits;
 pub use monty_backend::{Compiled, Monty, compile};
+pub use programs::{MAX_EXPRESSION, compiled, expression_errors};
 
 /// The seam between Ward and the Python interpreter, so the interpreter could be swapped.
 #[async_trait::async_trait]

@@ -6,25 +6,10 @@ use ruff_python_ast::statement_visitor::{StatementVisitor, walk_stmt};
 use ruff_python_ast::{Alias, Stmt, StmtImport, StmtImportFrom};
 
 /// Names an expression receives, as authentik passes them (parameters of the wrapping function).
-pub const PARAMS: &[&str] = &[
-    "request",
-    "user",
-    "context",
-    "ak_logger",
-    "ak_message",
-    "ak_client_ip",
-    "ak_call_policy",
-    "ak_user_by",
-    "ak_is_group_member",
-    "ip_address",
-    "ip_network",
-    "regex_match",
-    "regex_replace",
-    "list_flatten",
-];
+pub use crate::types::expressions::NAMES as PARAMS;
 
 /// Modules an expression may import; the sandbox implements `datetime` and `re` natively.
-const MODULES: &[&str] = &["datetime", "re", "ipaddress"];
+use crate::types::expressions::MODULES;
 /// What `from ipaddress import …` may take.
 const IPADDRESS_NAMES: &[&str] = &["ip_address", "ip_network"];
 /// The prefix that shifts the body into the function; columns come back by subtracting it.

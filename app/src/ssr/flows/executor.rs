@@ -119,7 +119,7 @@ async fn refusal(
         Some(refused) => refused,
         None if !plan.has_policies => return Ok(None),
         None => {
-            let request = policies::Request::for_user(user);
+            let request = policies::Request::for_user(user).from_client(env.client);
             policies::engine::evaluate(env.pool, plan.id, &plan.policy_engine_mode, &request)
                 .await?
         }
@@ -343,7 +343,9 @@ async fn stage_applies(env: &Env<'_>, state: &FlowState, planned: &PlannedStage)
     let request = policies::Request {
         user,
         values: state.context.prompt_data.clone(),
-    };
+        ..policies::Request::default()
+    }
+    .from_client(env.client);
     let verdict =
         policies::engine::evaluate(env.pool, binding, &planned.policy_engine_mode, &request)
             .await?;

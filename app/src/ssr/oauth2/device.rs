@@ -127,8 +127,9 @@ pub enum Begun {
 pub async fn begin(env: &Env<'_>, user: &User, device: Pending) -> Result<Begun> {
     let client = &device.client;
     let app = &client.application;
-    let verdict = applications::check_access(env.pool, app, Some(user.id)).await?;
-    if !verdict.passing {
+    let verdict =
+        applications::check_access(env.pool, app, Some(user.id), Some(env.client)).await?;
+    if let Some(message) = verdict.refusal() {
         events::record(
             env.pool,
             NewEvent {
@@ -139,11 +140,6 @@ pub async fn begin(env: &Env<'_>, user: &User, device: Pending) -> Result<Begun>
             },
         )
         .await?;
-        let message = verdict
-            .messages
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| "You may not use this application.".into());
         return Ok(Begun::Forbidden(message));
     }
     let Some(slug) =

@@ -176,7 +176,7 @@ pub async fn register(
             return Err(Refusal::InvalidToken(message));
         }
     };
-    if !applications::check_access(pool, &parent.application, Some(owner.id))
+    if !applications::check_access(pool, &parent.application, Some(owner.id), None)
         .await?
         .passing
     {

@@ -38,14 +38,14 @@ impl Settings for Dummy {
 
 #[async_trait::async_trait]
 impl Policy for Dummy {
-    async fn evaluate(&self, _request: &Request) -> Verdict {
+    async fn evaluate(&self, _: &sqlx::PgPool, _: &Request) -> Result<Verdict, String> {
         let wait = rand::Rng::gen_range(&mut rand::thread_rng(), self.wait_min..=self.wait_max);
         if wait > 0 {
             tokio::time::sleep(std::time::Duration::from_secs(wait.into())).await;
         }
-        Verdict {
+        Ok(Verdict {
             passing: self.result,
-            messages: Vec::new(),
-        }
+            ..Verdict::default()
+        })
     }
 }

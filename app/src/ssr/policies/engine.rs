@@ -39,23 +39,21 @@ pub async fn evaluate(
         let mut verdict = if let Some(group) = b.group_id {
             Verdict {
                 passing: groups.contains(&group),
-                messages: Vec::new(),
+                ..Verdict::default()
             }
         } else if let Some(user) = b.user_id {
             Verdict {
                 passing: request.user == Some(user),
-                messages: Vec::new(),
+                ..Verdict::default()
             }
         } else {
             let name = b.policy_name.unwrap_or_default();
-            let verdict = run_policy(
-                b.kind.as_deref().unwrap_or_default(),
-                &b.config.unwrap_or_default(),
-                request,
-                b.timeout,
-                b.failure_result,
-            )
-            .await;
+            let policy = Stored {
+                name: &name,
+                kind: b.kind.as_deref().unwrap_or_default(),
+                config: &b.config.unwrap_or_default(),
+            };
+            let verdict = run_policy(pool, &policy, request, b.timeout, b.failure_result).await?;
             if b.execution_logging == Some(true) {
                 log_execution(pool, &name, b.id, request, &verdict).await?;
             }
@@ -71,10 +69,15 @@ pub async fn evaluate(
     } else {
         results.iter().any(|r| r.passing)
     };
-    Ok(Verdict {
+    let mut combined = Verdict {
         passing,
-        messages: results.into_iter().flat_map(|r| r.messages).collect(),
-    })
+        ..Verdict::default()
+    };
+    for r in results {
+        combined.messages.extend(r.messages);
+        combined.logs.extend(r.logs);
+    }
+    Ok(combined)
 }
 
 /// Every policy of `ids` must pass (a prompt's validation policies), with no timeout but the
@@ -88,7 +91,12 @@ pub async fn evaluate_all(pool: &PgPool, ids: &[Uuid], request: &Request) -> Res
     .await?;
     let mut verdict = Verdict::pass();
     for p in policies {
-        let r = run_policy(&p.kind, &p.config, request, 30, false).await;
+        let policy = Stored {
+            name: &p.name,
+            kind: &p.kind,
+            config: &p.config,
+        };
+        let r = run_policy(pool, &policy, request, 30, false).await?;
         if p.execution_logging {
             log_execution(pool, &p.name, p.id, request, &r).await?;
         }
@@ -98,32 +106,50 @@ pub async fn evaluate_all(pool: &PgPool, ids: &[Uuid], request: &Request) -> Res
     Ok(verdict)
 }
 
-/// A policy's verdict; one that cannot run (broken settings, past its timeout) gives
-/// `failure_result` and says why.
-async fn run_policy(
-    kind: &str,
-    config: &serde_json::Value,
+/// A policy as stored.
+pub struct Stored<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub config: &'a serde_json::Value,
+}
+
+/// A policy's verdict; one that cannot decide (broken settings, an expression that raised, past
+/// its timeout) gives `failure_result`, says why, and is recorded as a `policy_exception` event.
+pub async fn run_policy(
+    pool: &PgPool,
+    stored: &Stored<'_>,
     request: &Request,
     timeout: i32,
     failure_result: bool,
-) -> Verdict {
-    let failed = |why: String| {
-        tracing::warn!(policy_kind = kind, "policy failed to run: {why}");
-        Verdict {
-            passing: failure_result,
-            messages: vec![why],
-        }
-    };
-    let policy = match by_kind(kind).map(|k| k.build(config)) {
-        Some(Ok(p)) => p,
-        Some(Err(e)) => return failed(e.to_string()),
-        None => return failed(format!("Unknown policy type {kind}.")),
-    };
+) -> Result<Verdict> {
     let limit = Duration::from_secs(u64::try_from(timeout).unwrap_or(30));
-    match tokio::time::timeout(limit, policy.evaluate(request)).await {
-        Ok(v) => v,
-        Err(_) => failed("Policy timed out.".into()),
-    }
+    let outcome = match by_kind(stored.kind).map(|k| k.build(stored.config)) {
+        Some(Ok(policy)) => tokio::time::timeout(limit, policy.evaluate(pool, request))
+            .await
+            .unwrap_or_else(|_| Err("Policy timed out.".into())),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err(format!("Unknown policy type {}.", stored.kind)),
+    };
+    let why = match outcome {
+        Ok(verdict) => return Ok(verdict),
+        Err(why) => why,
+    };
+    tracing::warn!(policy_kind = stored.kind, "policy failed to run: {why}");
+    events::record(
+        pool,
+        NewEvent {
+            action: action::POLICY_EXCEPTION,
+            user: None,
+            client_ip: request.client_ip,
+            context: json!({ "policy": stored.name, "message": why, "user": request.user }),
+        },
+    )
+    .await?;
+    Ok(Verdict {
+        passing: failure_result,
+        messages: vec![why],
+        logs: Vec::new(),
+    })
 }
 
 /// The groups the user is in, and every ancestor of them: a binding to a parent group
@@ -158,13 +184,14 @@ async fn log_execution(
         NewEvent {
             action: action::POLICY_EXECUTION,
             user: None,
-            client_ip: None,
+            client_ip: request.client_ip,
             context: json!({
                 "policy": name,
                 "binding": binding,
                 "user": request.user,
                 "passing": verdict.passing,
                 "messages": verdict.messages,
+                "log_messages": verdict.logs,
             }),
         },
     )

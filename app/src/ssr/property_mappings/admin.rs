@@ -39,6 +39,7 @@ fn row_of(m: edit::MappingRow) -> PropertyMappingRow {
             scope_name: text(c, "scope_name"),
             description: text(c, "description"),
             attribute_claims: claims.join("\n"),
+            expression: text(c, "expression"),
         },
         name: m.name,
     }
@@ -95,6 +96,7 @@ pub async fn save_scope(
         "attribute_claims".into(),
         json!(attribute_claims(&form.attribute_claims)),
     );
+    config.insert("expression".into(), json!(form.expression));
     let saved = edit::save_in(
         &mut tx,
         actor,

@@ -60,8 +60,7 @@ async fn query(
         .collect())
 }
 
-/// Creates (`id` None) or updates a mapping. `managed` (on create) marks a built-in mapping;
-/// only those may carry an expression until Ward runs expressions.
+/// Creates (`id` None) or updates a mapping. `managed` (on create) marks a built-in mapping.
 #[allow(clippy::too_many_arguments)]
 pub async fn save_in(
     tx: &mut PgConnection,
@@ -100,18 +99,6 @@ pub async fn save_in(
             None
         }
     };
-    let custom_expression = config
-        .as_ref()
-        .and_then(|c| c.get("expression"))
-        .and_then(Json::as_str)
-        .is_some_and(|e| !e.trim().is_empty());
-    if custom_expression && managed.is_none() {
-        errors.insert(
-            "expression".into(),
-            "Ward runs custom expressions once its expression engine lands; until then only the built-in (managed) scope mappings may carry one. Leave it empty to offer a scope without claims."
-                .into(),
-        );
-    }
     let Some(config) = config.filter(|_| errors.is_empty()) else {
         return Ok(Saved::Invalid(errors));
     };
@@ -201,9 +188,10 @@ pub async fn delete_in(tx: &mut PgConnection, actor: &Actor<'_>, id: Uuid) -> Re
 pub async fn scope_offers(db: impl PgExecutor<'_>, pks: &[String]) -> Result<Vec<ScopeOffer>> {
     let ids: Vec<Uuid> = pks.iter().filter_map(|p| p.parse().ok()).collect();
     let rows = sqlx::query!(
-        "select managed, config->>'scope_name' as scope_name, coalesce(config->>'description', '') as description,
-                config->'attribute_claims' as attribute_claims
-           from property_mappings where kind = 'scope' and id = any($1) order by config->>'scope_name'",
+        r#"select managed, config->>'scope_name' as scope_name, coalesce(config->>'description', '') as description,
+                config->'attribute_claims' as attribute_claims,
+                coalesce(config->>'expression', '') as "expression!"
+           from property_mappings where kind = 'scope' and id = any($1) order by config->>'scope_name'"#,
         &ids
     )
     .fetch_all(db)
@@ -221,11 +209,16 @@ pub async fn scope_offers(db: impl PgExecutor<'_>, pks: &[String]) -> Result<Vec
                 .attribute_claims
                 .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default();
+            // Built-in scopes' claims are Ward's own; their stored expressions are authentik's
+            // text, kept for export.
+            let expression =
+                (builtin.is_none() && !r.expression.trim().is_empty()).then_some(r.expression);
             Some(ScopeOffer {
                 name: r.scope_name?,
                 description: r.description.unwrap_or_default(),
                 builtin,
                 attribute_claims,
+                expression,
             })
         })
         .collect())

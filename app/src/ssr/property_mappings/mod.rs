@@ -1,9 +1,10 @@
 //! Property mappings (authentik's): what a provider tells an application about a user. Each
 //! type is a kind in the typed registry, as stages, policies and providers are; OAuth2 scope
-//! mappings are the first. The built-in ones (`managed`) are computed by Ward; custom ones
-//! written as expressions arrive with the expression engine (issue 16).
+//! mappings are the first. The built-in ones (`managed`) are computed by Ward; custom ones run
+//! their expressions in the expression engine (`run`).
 pub mod admin;
 pub mod edit;
+pub mod run;
 pub mod scope;
 
 use crate::ssr::typed::{self, Settings};

@@ -17,8 +17,8 @@ pub struct ScopeMapping {
     /// Shown on the consent page; empty: not shown.
     #[serde(default)]
     pub description: String,
-    /// authentik's Python body returning the claims. Ward computes the built-in mappings'
-    /// claims itself; custom expressions run once the expression engine lands.
+    /// authentik's Python body returning a dict of claims. Ward computes the built-in mappings'
+    /// claims itself; a custom mapping's expression runs whenever its scope is granted.
     #[serde(default)]
     pub expression: String,
     /// Attribute keys (Ward's addition): when the scope is granted, each becomes a claim of the
@@ -39,8 +39,11 @@ impl crate::ssr::typed::Settings for ScopeMapping {
         if self.description.chars().count() > 255 || self.description.contains('\0') {
             return field_error("description", "At most 255 characters.");
         }
-        if self.expression.len() > 64 * 1024 || self.expression.contains('\0') {
-            return field_error("expression", "At most 64 KiB of text.");
+        if !self.expression.trim().is_empty() {
+            let errors = crate::ssr::expressions::expression_errors(&self.expression);
+            if !errors.is_empty() {
+                return errors;
+            }
         }
         if let Some(message) = attribute_claims_error(&self.attribute_claims) {
             return field_error("attribute_claims", message);

@@ -24,14 +24,15 @@ pub struct OAuthClient {
 }
 
 /// A scope a client offers: its name, its consent text, the built-in scope whose claims it
-/// gives (None: a custom mapping, whose expression runs once the engine lands) and the
-/// attributes it gives as claims.
+/// gives (None: a custom mapping), the attributes it gives as claims, and a custom mapping's
+/// expression returning more claims.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScopeOffer {
     pub name: String,
     pub description: String,
     pub builtin: Option<&'static str>,
     pub attribute_claims: Vec<String>,
+    pub expression: Option<String>,
 }
 
 impl OAuthClient {
@@ -154,6 +155,7 @@ async fn build(
                 description: s.description.into(),
                 builtin: Some(s.name),
                 attribute_claims: Vec::new(),
+                expression: None,
             })
             .collect()
     } else {
@@ -166,6 +168,7 @@ async fn build(
             description: String::new(),
             builtin: Some(scopes::OPENID),
             attribute_claims: Vec::new(),
+            expression: None,
         });
     }
     Ok(Some(OAuthClient {

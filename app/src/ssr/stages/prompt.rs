@@ -182,7 +182,9 @@ impl Stage for Prompt {
             let request = policies::Request {
                 user: ctx.flow.pending_user,
                 values: typed,
-            };
+                ..policies::Request::default()
+            }
+            .from_client(ctx.client);
             let verdict =
                 policies::engine::evaluate_all(ctx.pool, &self.validation_policies, &request)
                     .await?;

@@ -10,6 +10,7 @@ use app::ssr::events::{self, NewEvent, action};
 use app::ssr::flows::executor;
 use app::ssr::flows::state::FlowContext;
 use app::ssr::oauth2::{self, Authorization, scopes};
+use app::ssr::policies::ACCESS_DENIED;
 use app::ssr::providers::clients::{self, OAuthClient};
 use app::ssr::providers::redirect_uris;
 use app::ssr::{applications, sessions};
@@ -472,8 +473,8 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
         }
     }
     let app = &req.client.application;
-    let verdict = applications::check_access(ep.pool, app, Some(user.id)).await?;
-    if !verdict.passing {
+    let verdict = applications::check_access(ep.pool, app, Some(user.id), Some(&ep.client)).await?;
+    if let Some(msg) = verdict.refusal() {
         events::record(
             ep.pool,
             NewEvent {
@@ -485,13 +486,8 @@ async fn run(ep: &Endpoint<'_>, session: &Session, query: &str) -> app::ssr::Res
         )
         .await?;
         if prompt_none {
-            return Ok(refuse("access_denied", "You may not use this application."));
+            return Ok(refuse("access_denied", ACCESS_DENIED));
         }
-        let msg = verdict
-            .messages
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "You may not use this application.".into());
         return Ok(pages::error(
             ep.state,
             StatusCode::FORBIDDEN,

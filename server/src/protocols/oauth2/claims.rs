@@ -2,7 +2,11 @@
 //! tokens (authentik's set and order), and the claims of the granted scopes.
 use super::grants::LoginSession;
 use app::ssr::Result;
+use app::ssr::client::ClientInfo;
+use app::ssr::events::{self, NewEvent, action};
 use app::ssr::oauth2::scopes::{self, Subject};
+use app::ssr::policies;
+use app::ssr::property_mappings::run;
 use app::ssr::providers::clients::OAuthClient;
 use app::ssr::users::User;
 use serde_json::{Map, Value, json};
@@ -119,8 +123,60 @@ pub fn sub(client: &OAuthClient, person: &Person, install_id: Uuid) -> String {
 
 /// The claims the granted scopes give (userinfo; the tokens when the provider includes them),
 /// through the client's scope mappings: the built-in scopes' claims, then the attribute claims
-/// of the granted mappings (never a protocol claim, never over a built-in one).
-pub fn scope_claims(
+/// of the granted mappings (never a protocol claim, never over a built-in one), then what the
+/// granted custom mappings' expressions return, in scope order (never a protocol claim). A
+/// mapping that fails gives nothing and is recorded as a `configuration_error` event.
+pub async fn scope_claims(
+    pool: &PgPool,
+    client: &OAuthClient,
+    scopes: &[String],
+    person: &Person,
+    from: Option<&ClientInfo>,
+) -> Result<Map<String, Value>> {
+    let mut out = fixed_scope_claims(client, scopes, person);
+    let granted = client.scopes.iter().filter(|o| scopes.contains(&o.name));
+    for offer in granted {
+        let Some(source) = &offer.expression else {
+            continue;
+        };
+        let mut request = policies::Request::for_user(Some(person.user.id))
+            .for_application(client.application.id);
+        if let Some(from) = from {
+            request = request.from_client(from);
+        }
+        let claims = run::evaluate(pool, source, &request)
+            .await
+            .and_then(|outcome| run::as_claims(outcome.value));
+        match claims {
+            Ok(claims) => out.extend(
+                claims
+                    .into_iter()
+                    .filter(|(k, _)| !scopes::is_protocol_claim(k)),
+            ),
+            Err(message) => {
+                tracing::warn!(scope = %offer.name, "scope mapping failed: {message}");
+                events::record(
+                    pool,
+                    NewEvent {
+                        action: action::CONFIGURATION_ERROR,
+                        user: Some((person.user.id, &person.user.username)),
+                        client_ip: from.map(|c| c.ip),
+                        context: json!({
+                            "message": message,
+                            "scope": offer.name,
+                            "provider": client.provider_name,
+                        }),
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The claims of the built-in scopes and the attribute claims: no expression runs.
+fn fixed_scope_claims(
     client: &OAuthClient,
     scopes: &[String],
     person: &Person,

@@ -403,7 +403,13 @@ async fn device_grant(ep: &Endpoint<'_>, headers: &HeaderMap, form: &Form) -> OA
 /// The application's policies, checked at every grant: someone who may no longer use the
 /// application gets no token.
 async fn may_use(ep: &Endpoint<'_>, client: &OAuthClient, user: &users::User) -> OAuthResult<()> {
-    let verdict = applications::check_access(ep.pool, &client.application, Some(user.id)).await?;
+    let verdict = applications::check_access(
+        ep.pool,
+        &client.application,
+        Some(user.id),
+        Some(&ep.client),
+    )
+    .await?;
     if verdict.passing {
         return Ok(());
     }
@@ -452,7 +458,8 @@ async fn mint(
         session: m.session,
         nonce: m.nonce,
     };
-    let scope_claims = claims::scope_claims(client, m.scopes, &person);
+    let scope_claims =
+        claims::scope_claims(ep.pool, client, m.scopes, &person, Some(&ep.client)).await?;
     let extra = client
         .settings
         .include_claims_in_id_token

@@ -102,7 +102,7 @@ async fn user_claims(
         "sub".into(),
         stored.get("sub").cloned().unwrap_or(Value::Null),
     );
-    out.extend(claims::scope_claims(&c, &found.scopes, &person));
+    out.extend(claims::scope_claims(&state.pool, &c, &found.scopes, &person, None).await?);
     if let Some(n) = stored.get("nonce") {
         out.insert("nonce".into(), n.clone());
     }

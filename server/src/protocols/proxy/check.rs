@@ -152,13 +152,13 @@ pub(super) async fn decide<B: Backend>(
         };
     }
     if let Some(checked) = session {
-        if !checked.allowed {
+        if let Some(message) = &checked.refused {
             let notice = Notice::AccessDenied {
                 p,
                 checked: &checked,
             };
             state.record(peer, headers, notice).await;
-            return Decision::Refused((StatusCode::FORBIDDEN, "access denied").into_response());
+            return Decision::Refused((StatusCode::FORBIDDEN, message.clone()).into_response());
         }
         let jwks = format!(
             "{}/application/o/{}/jwks/",

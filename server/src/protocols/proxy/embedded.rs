@@ -77,11 +77,17 @@ impl Backend for AppState {
         let Some(client) = clients::cached(self, &p.client_id).await? else {
             return Ok(None);
         };
-        let allowed =
-            applications::check_access(&self.pool, &client.application, Some(session.user_id))
-                .await?
-                .passing;
-        let checked = Arc::new(CheckedSession { session, allowed });
+        let verdict = applications::check_access(
+            &self.pool,
+            &client.application,
+            Some(session.user_id),
+            None,
+        )
+        .await?;
+        let checked = Arc::new(CheckedSession {
+            session,
+            refused: verdict.refusal(),
+        });
         self.oauth2.put_proxy_session(key, checked.clone());
         Ok(Some(checked))
     }

@@ -6,6 +6,7 @@ use crate::protocols::oauth2::grants;
 use crate::protocols::oauth2::{Endpoint, token};
 use app::ssr::AppState;
 use app::ssr::applications;
+use app::ssr::client::ClientInfo;
 use app::ssr::crypto::secret;
 use app::ssr::outposts::Served;
 use app::ssr::providers::clients;
@@ -89,9 +90,14 @@ pub async fn identify(
     let Some(client) = clients::cached(state, &p.client_id).await? else {
         return Ok(None);
     };
-    let allowed = applications::check_access(&state.pool, &client.application, Some(live.user_id))
-        .await?
-        .passing;
+    let from = ClientInfo::from_request(peer, headers, &state.settings.trusted_proxies);
+    let verdict = applications::check_access(
+        &state.pool,
+        &client.application,
+        Some(live.user_id),
+        Some(&from),
+    )
+    .await?;
     let checked = Arc::new(CheckedSession {
         session: ProxySession {
             id: live.id,
@@ -102,7 +108,7 @@ pub async fn identify(
             token: access,
             expires_at: live.expires_at,
         },
-        allowed,
+        refused: verdict.refusal(),
     });
     state.oauth2.put_proxy_session(key, checked.clone());
     Ok(Some(checked))

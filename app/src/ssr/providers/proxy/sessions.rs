@@ -36,7 +36,8 @@ impl ProxySession {
 #[derive(Clone, Debug)]
 pub struct CheckedSession {
     pub session: ProxySession,
-    pub allowed: bool,
+    /// Why its user may not use the application (the policies' first message); None: they may.
+    pub refused: Option<String>,
 }
 
 pub struct NewSession<'a> {

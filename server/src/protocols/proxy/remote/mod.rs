@@ -93,7 +93,7 @@ impl Remote {
                 expires_at: OffsetDateTime::now_utc() + time::Duration::seconds(ttl),
             },
             // Ward's authorize and token endpoints refused anyone its policies refuse.
-            allowed: true,
+            refused: None,
         })
     }
 

@@ -73,7 +73,7 @@ mod tests {
                 token: "t".into(),
                 expires_at: OffsetDateTime::now_utc() + ends_in,
             },
-            allowed: true,
+            refused: None,
         })
     }
 
