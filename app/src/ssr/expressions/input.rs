@@ -5,8 +5,30 @@ use super::{convert, net};
 use monty_types::MontyObject;
 use serde_json::Value;
 
-/// `_ward_input`: the context as plain dicts for the prelude to wrap.
-pub fn input(ctx: &Context) -> MontyObject {
+/// `_ward_input` (the context as plain dicts for the prelude to wrap) and `_ward_known_ips`
+/// (addresses parsed before the run: the body's literals, compiled once, and the client's).
+pub fn inputs(ctx: &Context, literal_ips: &[(String, MontyObject)]) -> [MontyObject; 2] {
+    let client_ip = ctx
+        .http
+        .remote_addr
+        .as_deref()
+        .and_then(|a| net::address(a).ok());
+    let client = match (&ctx.http.remote_addr, &client_ip) {
+        (Some(addr), Some(ip)) => Some((format!("a{addr}"), ip.clone())),
+        _ => None,
+    };
+    let known = MontyObject::Dict(
+        literal_ips
+            .iter()
+            .cloned()
+            .chain(client)
+            .map(|(k, v)| (MontyObject::String(k), v))
+            .collect(),
+    );
+    [input(ctx, client_ip.unwrap_or(MontyObject::None)), known]
+}
+
+fn input(ctx: &Context, client_ip: MontyObject) -> MontyObject {
     let http = &ctx.http;
     let mut meta: Vec<(String, MontyObject)> = http
         .headers
@@ -22,11 +44,6 @@ pub fn input(ctx: &Context) -> MontyObject {
     let strings = |map: &std::collections::BTreeMap<String, String>| {
         convert::dict(map.iter().map(|(k, v)| (k.as_str(), convert::string(v))))
     };
-    let client_ip = http
-        .remote_addr
-        .as_deref()
-        .and_then(|a| net::address(a).ok())
-        .unwrap_or(MontyObject::None);
     let optional = |v: &Option<Value>| v.as_ref().map_or(MontyObject::None, convert::from_json);
     convert::dict([
         (

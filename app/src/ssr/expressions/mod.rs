@@ -10,9 +10,12 @@ mod convert;
 mod error;
 mod input;
 mod limits;
+mod mentions;
 mod monty_backend;
 mod net;
 mod pauses;
+mod pool;
+mod prelude;
 mod source;
 #[cfg(test)]
 mod tests;
