@@ -111,35 +111,6 @@ class User:
         return "<User " + self.username + ">"
 
 
-class AnonymousUser:
-    def __init__(self):
-        self.pk = None
-        self.username = ""
-        self.is_active = False
-        self.is_superuser = False
-        self.is_authenticated = False
-        self.attributes = {}
-        self.ak_groups = QuerySet([])
-        self.groups = self.ak_groups
-
-    def all_groups(self):
-        return self.ak_groups
-
-    def group_attributes(self, request=None):
-        return {}
-
-
-class Obj:
-    # A model row seen as an object (the application, a provider): its fields as attributes.
-    def __init__(self, data):
-        self._ward_data = data
-        for key, value in data.items():
-            setattr(self, key, value)
-
-    def __repr__(self):
-        return "<" + repr(self._ward_data) + ">"
-
-
 class HttpRequest:
     def __init__(self, data):
         self.META = data["meta"]
@@ -325,9 +296,46 @@ def ak_call_policy(name, **kwargs):
     return PolicyResult(found[0], found[1])
 
 
+def _ward_anonymous_user():
+    # The class is defined only in the runs that need it: most runs have a user.
+    class AnonymousUser:
+        def __init__(self):
+            self.pk = None
+            self.username = ""
+            self.is_active = False
+            self.is_superuser = False
+            self.is_authenticated = False
+            self.attributes = {}
+            self.ak_groups = QuerySet([])
+            self.groups = self.ak_groups
+
+        def all_groups(self):
+            return self.ak_groups
+
+        def group_attributes(self, request=None):
+            return {}
+
+    return AnonymousUser()
+
+
+def _ward_object(data):
+    # A model row seen as an object (the application, a provider): its fields as attributes.
+    # The class is defined only in the runs that need it: most runs have no object.
+    class Obj:
+        def __init__(self, data):
+            self._ward_data = data
+            for key, value in data.items():
+                setattr(self, key, value)
+
+        def __repr__(self):
+            return "<" + repr(self._ward_data) + ">"
+
+    return Obj(data)
+
+
 def _ward_user_or_anonymous(data):
     if data is None:
-        return AnonymousUser()
+        return _ward_anonymous_user()
     return User(data)
 
 
@@ -336,14 +344,14 @@ def _ward_context():
     if _ward_input["pending_user"] is not None:
         context["pending_user"] = User(_ward_input["pending_user"])
     if _ward_input["application"] is not None:
-        context["application"] = Obj(_ward_input["application"])
+        context["application"] = _ward_object(_ward_input["application"])
     return context
 
 
 def _ward_obj():
     if _ward_input["obj"] is None:
         return None
-    return Obj(_ward_input["obj"])
+    return _ward_object(_ward_input["obj"])
 
 
 def _ward_client_ip():
