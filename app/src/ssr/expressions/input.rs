@@ -67,7 +67,20 @@ fn input(ctx: &Context, client_ip: MontyObject) -> MontyObject {
                     "meta",
                     convert::dict(meta.iter().map(|(k, v)| (k.as_str(), v.clone()))),
                 ),
-                ("headers", strings(&http.headers)),
+                (
+                    "headers",
+                    MontyObject::Dict(
+                        http.headers
+                            .iter()
+                            .map(|(k, v)| {
+                                (
+                                    MontyObject::String(django_header_name(k)),
+                                    convert::string(v),
+                                )
+                            })
+                            .collect(),
+                    ),
+                ),
                 ("query", strings(&http.query)),
                 ("path", convert::string(&http.path)),
                 ("method", convert::string(&http.method)),
@@ -75,4 +88,38 @@ fn input(ctx: &Context, client_ip: MontyObject) -> MontyObject {
             ]),
         ),
     ])
+}
+
+/// Django's `request.headers` names: `user-agent` (as HTTP/2 sends it) and `USER-AGENT` both read
+/// as `User-Agent`. Django also matches any case on lookup; the sandbox cannot dispatch
+/// `__getitem__` to a class, so the names are given in the one case authentik documents.
+fn django_header_name(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|part| {
+            let lower = part.to_ascii_lowercase();
+            let mut chars = lower.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::django_header_name;
+
+    #[test]
+    fn header_names_read_as_django_gives_them() {
+        for (sent, seen) in [
+            ("user-agent", "User-Agent"),
+            ("USER-AGENT", "User-Agent"),
+            ("X-Forwarded-For", "X-Forwarded-For"),
+            ("x_custom_thing", "X-Custom-Thing"),
+            ("dnt", "Dnt"),
+        ] {
+            assert_eq!(django_header_name(sent), seen);
+        }
+    }
 }
