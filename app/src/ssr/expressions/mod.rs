@@ -16,6 +16,7 @@ mod net;
 mod pauses;
 mod pool;
 mod prelude;
+mod program;
 mod source;
 #[cfg(test)]
 mod tests;
@@ -23,7 +24,8 @@ mod tests;
 pub use context::{Context, GroupView, Host, HttpView, NoHost, Outcome, PolicyCall, UserView};
 pub use error::{CompileError, EvalError};
 pub use limits::Limits;
-pub use monty_backend::{Compiled, Monty, compile};
+pub use monty_backend::Monty;
+pub use program::{Compiled, compile};
 
 /// The seam between Ward and the Python interpreter, so the interpreter could be swapped.
 #[async_trait::async_trait]

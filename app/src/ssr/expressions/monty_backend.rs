@@ -1,6 +1,5 @@
-//! The monty-backed interpreter: compiles the prelude (cut to what the body needs, see
-//! `prelude.rs`) and the wrapped body once, then runs it per evaluation. Most runs need no
-//! pause (addresses are parsed before the run), so they borrow a reusable copy of the program
+//! The monty-backed interpreter: runs a compiled program (`program.rs`) per evaluation. Most
+//! runs need no pause (addresses are parsed before the run), so they borrow a reusable copy of the program
 //! (`pool.rs`) and run straight through; a run that reaches for the host (`ak_user_by`, an
 //! address not known beforehand) or fails starts over with pauses, answering them (host
 //! functions, the clock) and refusing the rest (files, environment).
@@ -8,39 +7,15 @@ use super::context::{Context, Host, Outcome};
 use super::convert::{self, Budget};
 use super::error::{CompileError, EvalError};
 use super::limits::Limits;
-use super::mentions::Mentions;
 use super::pauses::{FORBIDDEN, HostRequest, host_call, os_call};
-use super::pool::Pool;
-use super::{Interpreter, input::inputs, net, prelude, source};
-use monty::{MontyRun, RunProgress};
+use super::program::{Compiled, HOST_FUNCTIONS, compile, user_line};
+use super::{Interpreter, input::inputs};
+use monty::RunProgress;
 use monty_types::{
-    CompileOptions, ExcType, MontyException, MontyObject, NameLookupResult, PrintWriter,
-    ResourceLimits, ResourceTracker,
+    ExcType, MontyException, MontyObject, NameLookupResult, PrintWriter, ResourceLimits,
+    ResourceTracker,
 };
-use std::sync::Arc;
 use std::time::Instant;
-
-/// Host functions the prelude calls, passed in as inputs after `_ward_input` and
-/// `_ward_known_ips` (as `None` in a run without pauses).
-const HOST_FUNCTIONS: &[&str] = &[
-    "_ward_ip_address",
-    "_ward_ip_network",
-    "_ward_user_by",
-    "_ward_call_policy",
-];
-
-/// A compiled expression: cheap to clone, shared by every evaluation of one policy revision.
-#[derive(Clone, Debug)]
-pub struct Compiled {
-    programs: Arc<Pool>,
-    /// The program line of the body's first line.
-    first_line: u32,
-    body_lines: u32,
-    /// `ip_address("…")`/`ip_network("…")` literals of the body, parsed at compile time.
-    literal_ips: Arc<[(String, MontyObject)]>,
-    /// The body reads the clock or opens files: those pause whatever the context.
-    pauses: bool,
-}
 
 /// The interpreter with its limits.
 #[derive(Debug, Clone, Default)]
@@ -72,87 +47,6 @@ impl Interpreter for Monty {
             ))),
         }
     }
-}
-
-pub fn compile(source: &str) -> Result<Compiled, CompileError> {
-    let wrapped = source::wrap(source)?;
-    // `wrap` parsed this text already; it cannot fail here.
-    let body = ruff_python_parser::parse_module(&wrapped.text).map_err(|e| CompileError {
-        line: 1,
-        column: 1,
-        message: e.error.to_string(),
-    })?;
-    let mentions = Mentions::of_body(&body.syntax().body);
-    let mut wanted = mentions.names.clone();
-    wanted.insert("_ward_missed".into());
-    let (prelude, bound) = prelude::for_names(&wanted);
-    let bound_or = |name: &str, otherwise: &str| {
-        if bound.contains(name) {
-            name.to_owned()
-        } else {
-            otherwise.to_owned()
-        }
-    };
-    let args: Vec<String> = source::PARAMS.iter().map(|p| bound_or(p, "None")).collect();
-    let program_text = format!(
-        "{prelude}{}_ward_result = _ward_expression({})\n(_ward_result, {}, {}, len(_ward_missed) > 0)\n",
-        wrapped.text,
-        args.join(", "),
-        bound_or("_ward_messages", "[]"),
-        if bound.contains("ak_logger") {
-            "ak_logger.lines"
-        } else {
-            "[]"
-        },
-    );
-    let first_line = prelude.lines().count() as u32 + 2;
-    let mut inputs = vec!["_ward_input".to_owned(), "_ward_known_ips".to_owned()];
-    inputs.extend(HOST_FUNCTIONS.iter().map(|s| (*s).to_owned()));
-    let program = MontyRun::new(
-        program_text,
-        "expression.py",
-        inputs,
-        CompileOptions::default(),
-    )
-    .map_err(|e| {
-        let (line, column) = e.traceback().last().map_or((None, 1), |f| {
-            (
-                user_line(f.start.line, first_line, u32::MAX),
-                f.start.column,
-            )
-        });
-        CompileError {
-            line: line.unwrap_or(1),
-            column: column.saturating_sub(4).max(1),
-            message: e.summary(),
-        }
-    })?;
-    let literal_ips = mentions
-        .ip_literals
-        .iter()
-        .filter_map(|(function, text)| {
-            let parsed = if function == "ip_address" {
-                net::address(text).map(|info| (format!("a{text}"), info))
-            } else {
-                net::network(text, true).map(|info| (format!("n{text}"), info))
-            };
-            // An invalid literal is left to the run, which raises where the body wrote it.
-            parsed.ok()
-        })
-        .collect();
-    Ok(Compiled {
-        programs: Arc::new(Pool::new(program)),
-        first_line,
-        body_lines: wrapped.body_lines,
-        literal_ips,
-        pauses: mentions.os_calls,
-    })
-}
-
-/// The body's own line for a program line, if it falls inside the body.
-fn user_line(program_line: u32, first_line: u32, body_lines: u32) -> Option<u32> {
-    (program_line >= first_line && program_line - first_line < body_lines)
-        .then(|| program_line - first_line + 1)
 }
 
 impl Monty {
