@@ -54,6 +54,7 @@ bench: build
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench directory
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench oauth2
 	bash scripts/with-scratch-db.sh cargo bench -p server --bench forward_auth
+	cargo bench -p server --bench expressions
 
 # Regenerates .sqlx/ after a query changed.
 sqlx-prepare:

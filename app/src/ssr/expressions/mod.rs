@@ -11,9 +11,13 @@ pub mod db;
 mod error;
 mod input;
 mod limits;
+mod mentions;
 mod monty_backend;
 mod net;
 mod pauses;
+mod pool;
+mod prelude;
+mod program;
 mod programs;
 mod source;
 #[cfg(test)]
@@ -22,7 +26,8 @@ mod tests;
 pub use context::{Context, GroupView, Host, HttpView, NoHost, Outcome, PolicyCall, UserView};
 pub use error::{CompileError, EvalError};
 pub use limits::Limits;
-pub use monty_backend::{Compiled, Monty, compile};
+pub use monty_backend::Monty;
+pub use program::{Compiled, compile};
 pub use programs::{MAX_EXPRESSION, compiled, expression_errors};
 
 /// The seam between Ward and the Python interpreter, so the interpreter could be swapped.

@@ -1,49 +1,21 @@
-//! The monty-backed interpreter: compiles prelude + wrapped body once, then runs a clone of the
-//! program per evaluation, answering its pauses (host functions, the clock) and refusing the rest
-//! (files, environment).
+//! The monty-backed interpreter: runs a compiled program (`program.rs`) per evaluation. Most
+//! runs need no pause (addresses are parsed before the run), so they borrow a reusable copy of the program
+//! (`pool.rs`) and run straight through; a run that reaches for the host (`ak_user_by`, an
+//! address not known beforehand) or fails starts over with pauses, answering them (host
+//! functions, the clock) and refusing the rest (files, environment).
 use super::context::{Context, Host, Outcome};
 use super::convert::{self, Budget};
 use super::error::{CompileError, EvalError};
 use super::limits::Limits;
 use super::pauses::{FORBIDDEN, HostRequest, host_call, os_call};
-use super::{Interpreter, input::input, source};
-use monty::{MontyRun, RunProgress};
+use super::program::{Compiled, HOST_FUNCTIONS, compile, user_line};
+use super::{Interpreter, input::inputs};
+use monty::RunProgress;
 use monty_types::{
-    CompileOptions, ExcType, MontyException, MontyObject, NameLookupResult, PrintWriter,
-    ResourceLimits, ResourceTracker,
+    ExcType, MontyException, MontyObject, NameLookupResult, PrintWriter, ResourceLimits,
+    ResourceTracker,
 };
-use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
-
-const PRELUDE: &str = include_str!("prelude.py");
-static PRELUDE_LINES: LazyLock<u32> = LazyLock::new(|| PRELUDE.lines().count() as u32);
-
-/// Host functions the prelude calls, passed in as inputs after `_ward_input`.
-const HOST_FUNCTIONS: &[&str] = &[
-    "_ward_ip_address",
-    "_ward_ip_network",
-    "_ward_user_by",
-    "_ward_call_policy",
-];
-
-/// A compiled expression: cheap to clone, shared by every evaluation of one policy revision.
-/// `MontyRun` is `Send` but not `Sync` (it caches lazily inside), so threads take turns to clone
-/// it; the lock is held for the clone only (well under a microsecond).
-#[derive(Clone, Debug)]
-pub struct Compiled {
-    program: Arc<Mutex<MontyRun>>,
-    body_lines: u32,
-}
-
-impl Compiled {
-    fn program(&self) -> MontyRun {
-        // A panic while cloning cannot leave the program half-written: the clone only reads.
-        self.program
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-}
 
 /// The interpreter with its limits.
 #[derive(Debug, Clone, Default)]
@@ -77,44 +49,17 @@ impl Interpreter for Monty {
     }
 }
 
-pub fn compile(source: &str) -> Result<Compiled, CompileError> {
-    let wrapped = source::wrap(source)?;
-    let program_text = format!(
-        "{PRELUDE}{}_ward_result = _ward_expression({})\n(_ward_result, _ward_messages, ak_logger.lines)\n",
-        wrapped.text,
-        source::PARAMS.join(", ")
-    );
-    let mut inputs = vec!["_ward_input".to_owned()];
-    inputs.extend(HOST_FUNCTIONS.iter().map(|s| (*s).to_owned()));
-    let program = MontyRun::new(
-        program_text,
-        "expression.py",
-        inputs,
-        CompileOptions::default(),
-    )
-    .map_err(|e| {
-        let (line, column) = e.traceback().last().map_or((None, 1), |f| {
-            (user_line(f.start.line, u32::MAX), f.start.column)
-        });
-        CompileError {
-            line: line.unwrap_or(1),
-            column: column.saturating_sub(4).max(1),
-            message: e.summary(),
-        }
-    })?;
-    Ok(Compiled {
-        program: Arc::new(Mutex::new(program)),
-        body_lines: wrapped.body_lines,
-    })
-}
-
-/// The body's own line for a program line, if it falls inside the body.
-fn user_line(program_line: u32, body_lines: u32) -> Option<u32> {
-    let first = *PRELUDE_LINES + 2;
-    (program_line >= first && program_line - first < body_lines).then(|| program_line - first + 1)
-}
-
 impl Monty {
+    fn limits(&self) -> ResourceTracker {
+        ResourceTracker::new(
+            ResourceLimits::default()
+                .max_duration(self.limits.cpu)
+                .max_memory(self.limits.max_allocation)
+                .max_recursion_depth(self.limits.recursion)
+                .max_suspensions(self.limits.host_calls),
+        )
+    }
+
     async fn run(
         &self,
         program: &Compiled,
@@ -122,25 +67,59 @@ impl Monty {
         host: &dyn Host,
         started: Instant,
     ) -> Result<Outcome, EvalError> {
-        let limits = ResourceLimits::default()
-            .max_duration(self.limits.cpu)
-            .max_memory(self.limits.max_allocation)
-            .max_recursion_depth(self.limits.recursion)
-            .max_suspensions(self.limits.host_calls);
-        let mut inputs = vec![input(ctx)];
+        if !program.pauses
+            && let Some(outcome) = self.run_through(program, ctx)
+        {
+            return outcome;
+        }
+        self.run_with_pauses(program, ctx, host, started).await
+    }
+
+    /// Runs without pauses on a reused copy of the program. `None` when the run must start over
+    /// with pauses: it reached for the host, or failed (the failure may come from that, caught
+    /// by the body; running again costs only failing runs).
+    fn run_through(&self, program: &Compiled, ctx: &Context) -> Option<Result<Outcome, EvalError>> {
+        let mut inputs = Vec::from(inputs(ctx, &program.literal_ips));
+        inputs.extend(HOST_FUNCTIONS.iter().map(|_| MontyObject::None));
+        let mut printed = String::new();
+        let copy = program.programs.take();
+        let result = copy.run(
+            inputs,
+            self.limits(),
+            PrintWriter::CollectString(&mut printed, Some(self.limits.print_bytes)),
+        );
+        program.programs.give_back(copy);
+        match result {
+            Ok(value) => self.outcome(value, &printed).transpose(),
+            Err(e) => match self.failure(e, program) {
+                // Bounds end a run the same way with pauses or without.
+                e @ (EvalError::Timeout(_) | EvalError::TooLarge(_)) => Some(Err(e)),
+                _ => None,
+            },
+        }
+    }
+
+    async fn run_with_pauses(
+        &self,
+        program: &Compiled,
+        ctx: &Context,
+        host: &dyn Host,
+        started: Instant,
+    ) -> Result<Outcome, EvalError> {
+        let mut inputs = Vec::from(inputs(ctx, &program.literal_ips));
         inputs.extend(HOST_FUNCTIONS.iter().map(|name| MontyObject::Function {
             name: (*name).to_owned(),
             docstring: None,
         }));
         let mut printed = String::new();
         let print_cap = Some(self.limits.print_bytes);
-        let fail = |e: MontyException| self.failure(e, program.body_lines);
-        // `start` consumes the program; the clone shares the bytecode (an `Arc`) and is cheap.
+        let fail = |e: MontyException| self.failure(e, program);
         let mut progress = program
-            .program()
+            .programs
+            .fresh()
             .start(
                 inputs,
-                ResourceTracker::new(limits),
+                self.limits(),
                 PrintWriter::CollectString(&mut printed, print_cap),
             )
             .map_err(fail)?;
@@ -196,15 +175,23 @@ impl Monty {
             }
             .map_err(fail)?;
         };
+        self.outcome(value, &printed)?.ok_or_else(|| {
+            EvalError::Host("a host function was missing from a run with pauses".into())
+        })
+    }
+
+    /// The program's last value, `(result, messages, logs, missed)`, as an outcome; `None` when
+    /// the run missed the host.
+    fn outcome(&self, value: MontyObject, printed: &str) -> Result<Option<Outcome>, EvalError> {
+        let shape = || EvalError::Host("the prelude returned an unexpected shape".into());
         let MontyObject::Tuple(mut parts) = value else {
-            return Err(EvalError::Host(
-                "the prelude returned an unexpected shape".into(),
-            ));
+            return Err(shape());
         };
-        if parts.len() != 3 {
-            return Err(EvalError::Host(
-                "the prelude returned an unexpected shape".into(),
-            ));
+        if parts.len() != 4 {
+            return Err(shape());
+        }
+        if parts.pop() != Some(MontyObject::Bool(false)) {
+            return Ok(None);
         }
         let logs = strings(parts.pop());
         let messages = strings(parts.pop());
@@ -213,15 +200,15 @@ impl Monty {
         let value = convert::to_json(result, &mut Budget::new(self.limits.result_bytes))?;
         let mut all_logs = logs;
         all_logs.extend(printed.lines().map(str::to_owned));
-        Ok(Outcome {
+        Ok(Some(Outcome {
             value,
             truthy,
             messages,
             logs: all_logs,
-        })
+        }))
     }
 
-    fn failure(&self, e: MontyException, body_lines: u32) -> EvalError {
+    fn failure(&self, e: MontyException, program: &Compiled) -> EvalError {
         let message = e.message().unwrap_or_default().to_owned();
         match e.exc_type() {
             ExcType::TimeoutError if message.contains("time limit exceeded") => {
@@ -231,15 +218,15 @@ impl Monty {
             ExcType::PermissionError if message.starts_with(FORBIDDEN) => {
                 EvalError::Forbidden(message.trim_start_matches(FORBIDDEN).to_owned())
             }
-            kind => EvalError::Exception {
-                kind: kind.to_string(),
-                message,
-                line: e
-                    .traceback()
-                    .iter()
-                    .rev()
-                    .find_map(|f| user_line(f.start.line, body_lines)),
-            },
+            kind => {
+                EvalError::Exception {
+                    kind: kind.to_string(),
+                    message,
+                    line: e.traceback().iter().rev().find_map(|f| {
+                        user_line(f.start.line, program.first_line, program.body_lines)
+                    }),
+                }
+            }
         }
     }
 }

@@ -1,6 +1,16 @@
 # Ward's expression prelude: authentik's names rebuilt in the sandbox on top of plain data.
-# Runs before every evaluation; names starting with `_ward` are Ward's own.
+# Runs before every evaluation, cut to the top-level statements the body needs (prelude.rs):
+# keep each statement binding one name, and bind the objects built from the context at the end.
+# Names starting with `_ward` are Ward's own.
 import re
+
+# Host calls made while running without pauses (monty_backend.rs): the run starts over.
+_ward_missed = []
+
+
+def _ward_needs_host():
+    _ward_missed.append(True)
+    raise RuntimeError("ward: this expression needs the host")
 
 
 class QuerySet:
@@ -101,35 +111,6 @@ class User:
         return "<User " + self.username + ">"
 
 
-class AnonymousUser:
-    def __init__(self):
-        self.pk = None
-        self.username = ""
-        self.is_active = False
-        self.is_superuser = False
-        self.is_authenticated = False
-        self.attributes = {}
-        self.ak_groups = QuerySet([])
-        self.groups = self.ak_groups
-
-    def all_groups(self):
-        return self.ak_groups
-
-    def group_attributes(self, request=None):
-        return {}
-
-
-class Obj:
-    # A model row seen as an object (the application, a provider): its fields as attributes.
-    def __init__(self, data):
-        self._ward_data = data
-        for key, value in data.items():
-            setattr(self, key, value)
-
-    def __repr__(self):
-        return "<" + repr(self._ward_data) + ">"
-
-
 class HttpRequest:
     def __init__(self, data):
         self.META = data["meta"]
@@ -212,11 +193,24 @@ class IPNetwork:
 
 
 def ip_address(address):
-    return IPAddress(_ward_ip_address(str(address)))
+    text = str(address)
+    # The client address and the body's literals were parsed before the run (no pause).
+    known = _ward_known_ips.get("a" + text)
+    if known is not None:
+        return IPAddress(known)
+    if _ward_ip_address is None:
+        _ward_needs_host()
+    return IPAddress(_ward_ip_address(text))
 
 
 def ip_network(address, strict=True):
-    return IPNetwork(_ward_ip_network(str(address), strict))
+    text = str(address)
+    known = _ward_known_ips.get("n" + text) if strict else None
+    if known is not None:
+        return IPNetwork(known)
+    if _ward_ip_network is None:
+        _ward_needs_host()
+    return IPNetwork(_ward_ip_network(text, strict))
 
 
 class _WardIpaddressModule:
@@ -287,6 +281,8 @@ def ak_is_group_member(user, **group_filters):
 
 
 def ak_user_by(**filters):
+    if _ward_user_by is None:
+        _ward_needs_host()
     found = _ward_user_by(**filters)
     if found is None:
         return None
@@ -294,26 +290,77 @@ def ak_user_by(**filters):
 
 
 def ak_call_policy(name, **kwargs):
+    if _ward_call_policy is None:
+        _ward_needs_host()
     found = _ward_call_policy(name, kwargs)
     return PolicyResult(found[0], found[1])
 
 
+def _ward_anonymous_user():
+    # The class is defined only in the runs that need it: most runs have a user.
+    class AnonymousUser:
+        def __init__(self):
+            self.pk = None
+            self.username = ""
+            self.is_active = False
+            self.is_superuser = False
+            self.is_authenticated = False
+            self.attributes = {}
+            self.ak_groups = QuerySet([])
+            self.groups = self.ak_groups
+
+        def all_groups(self):
+            return self.ak_groups
+
+        def group_attributes(self, request=None):
+            return {}
+
+    return AnonymousUser()
+
+
+def _ward_object(data):
+    # A model row seen as an object (the application, a provider): its fields as attributes.
+    # The class is defined only in the runs that need it: most runs have no object.
+    class Obj:
+        def __init__(self, data):
+            self._ward_data = data
+            for key, value in data.items():
+                setattr(self, key, value)
+
+        def __repr__(self):
+            return "<" + repr(self._ward_data) + ">"
+
+    return Obj(data)
+
+
 def _ward_user_or_anonymous(data):
     if data is None:
-        return AnonymousUser()
+        return _ward_anonymous_user()
     return User(data)
 
 
+def _ward_context():
+    context = _ward_input["context"]
+    if _ward_input["pending_user"] is not None:
+        context["pending_user"] = User(_ward_input["pending_user"])
+    if _ward_input["application"] is not None:
+        context["application"] = _ward_object(_ward_input["application"])
+    return context
+
+
+def _ward_obj():
+    if _ward_input["obj"] is None:
+        return None
+    return _ward_object(_ward_input["obj"])
+
+
+def _ward_client_ip():
+    if _ward_input["client_ip"] is None:
+        return None
+    return IPAddress(_ward_input["client_ip"])
+
+
 user = _ward_user_or_anonymous(_ward_input["user"])
-context = _ward_input["context"]
-if _ward_input["pending_user"] is not None:
-    context["pending_user"] = User(_ward_input["pending_user"])
-if _ward_input["application"] is not None:
-    context["application"] = Obj(_ward_input["application"])
-request = PolicyRequest(
-    user,
-    HttpRequest(_ward_input["http_request"]),
-    Obj(_ward_input["obj"]) if _ward_input["obj"] is not None else None,
-    context,
-)
-ak_client_ip = IPAddress(_ward_input["client_ip"]) if _ward_input["client_ip"] is not None else None
+context = _ward_context()
+request = PolicyRequest(user, HttpRequest(_ward_input["http_request"]), _ward_obj(), context)
+ak_client_ip = _ward_client_ip()

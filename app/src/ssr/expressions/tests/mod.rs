@@ -2,6 +2,7 @@
 mod bounds;
 mod examples;
 mod fuzz;
+mod run_modes;
 mod speed;
 
 use super::*;
