@@ -99,6 +99,15 @@ pub async fn save_in(
             None
         }
     };
+    if managed.is_none()
+        && let Some(source) = config
+            .as_ref()
+            .and_then(|c| c.get("expression"))
+            .and_then(Json::as_str)
+            .filter(|s| !s.trim().is_empty())
+    {
+        errors.extend(crate::ssr::expressions::expression_errors(source));
+    }
     let Some(config) = config.filter(|_| errors.is_empty()) else {
         return Ok(Saved::Invalid(errors));
     };

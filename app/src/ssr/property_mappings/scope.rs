@@ -39,11 +39,15 @@ impl crate::ssr::typed::Settings for ScopeMapping {
         if self.description.chars().count() > 255 || self.description.contains('\0') {
             return field_error("description", "At most 255 characters.");
         }
-        if !self.expression.trim().is_empty() {
-            let errors = crate::ssr::expressions::expression_errors(&self.expression);
-            if !errors.is_empty() {
-                return errors;
-            }
+        // Compiled by `edit::save_in` for custom mappings only: the built-in ones' text is
+        // authentik's and never runs, and compiling it at every start costs memory.
+        let errors = crate::ssr::typed::text_error(
+            "expression",
+            &self.expression,
+            crate::ssr::expressions::MAX_EXPRESSION,
+        );
+        if !errors.is_empty() {
+            return errors;
         }
         if let Some(message) = attribute_claims_error(&self.attribute_claims) {
             return field_error("attribute_claims", message);
