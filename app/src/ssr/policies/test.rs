@@ -57,3 +57,45 @@ pub async fn run(pool: &PgPool, id: Uuid, request: &Request) -> Result<Option<Ve
         engine::run_policy(pool, &stored, request, 30, false).await?,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_ip_key_sets_the_client_address_or_is_a_field_error() {
+        let trial = |ip: Value| Trial {
+            user: Uuid::nil(),
+            context: Map::from_iter([("ip".to_string(), ip)]),
+        };
+        let ok = request(&trial(json!(" 192.0.2.7 "))).expect("address");
+        assert_eq!(ok.client_ip, Some("192.0.2.7".parse().expect("ip")));
+        assert_eq!(ok.context["ip"], " 192.0.2.7 ");
+        assert!(
+            request(&trial(json!("10.0.0")))
+                .expect_err("bad")
+                .contains_key("context")
+        );
+        assert!(
+            request(&trial(json!(7)))
+                .expect_err("number")
+                .contains_key("context")
+        );
+        assert_eq!(request(&trial(Value::Null)).expect("null").client_ip, None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_ip_text_is_an_address_or_a_field_error(raw in proptest::prelude::any::<String>()) {
+            let trial = Trial {
+                user: Uuid::nil(),
+                context: Map::from_iter([("ip".to_string(), Value::String(raw.clone()))]),
+            };
+            match request(&trial) {
+                Ok(r) => proptest::prop_assert_eq!(r.client_ip, raw.trim().parse::<IpAddr>().ok()),
+                Err(e) => proptest::prop_assert!(e.contains_key("context")),
+            }
+        }
+    }
+}
